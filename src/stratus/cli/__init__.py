@@ -1,0 +1,29 @@
+"""The ``stratus`` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from stratus import __version__
+from stratus.cli.sim import sim_app
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="stratus",
+    help="STRATUS: a transactional autonomous SRE for Kubernetes, with an emulated cloud.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(sim_app, name="sim")
+
+
+@app.command()
+def version() -> None:
+    """Print the STRATUS version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,88 @@
+"""``stratus sim``: run the emulated cloud in the foreground."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from stratus.settings import SettingsError, load_settings
+
+__all__ = ["sim_app"]
+
+sim_app = typer.Typer(help="The emulated Kubernetes cloud.", no_args_is_help=True)
+_console = Console(highlight=False)
+
+
+@sim_app.command("up")
+def up(
+    nodes: Annotated[int | None, typer.Option(help="Nodes in the cloud (default 3).")] = None,
+    seed: Annotated[int | None, typer.Option(help="Seed of every random choice.")] = None,
+    port: Annotated[int | None, typer.Option(help="API port; 0 picks a free one.")] = None,
+    kubeconfig: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the kubeconfig (default: <state dir>/sim/kubeconfig)."),
+    ] = None,
+    speed: Annotated[
+        float | None, typer.Option(help="Virtual seconds per wall second (default 1).")
+    ] = None,
+) -> None:
+    """Start the emulated cloud and serve the Kubernetes API until interrupted."""
+    from stratus.sim.cloud import Cloud
+
+    try:
+        settings = load_settings(
+            sim={
+                k: v
+                for k, v in {"nodes": nodes, "seed": seed, "port": port, "speed": speed}.items()
+                if v is not None
+            }
+        )
+    except SettingsError as exc:
+        _console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    sim = settings.sim
+    cloud = Cloud(seed=sim.seed, nodes=sim.nodes, start=time.time())
+    try:
+        served = cloud.serve(port=sim.port)
+    except OSError as exc:
+        _console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from exc
+    config_path = kubeconfig or settings.state_dir / "sim" / "kubeconfig"
+    cloud.write_kubeconfig(config_path, served)
+    endpoints_path = config_path.parent / "endpoints.json"
+    endpoints_path.write_text(json.dumps({"kubernetes": served.url}, indent=2) + "\n")
+    _console.print(
+        f"[bold]STRATUS emulated cloud[/bold]: {sim.nodes} nodes, seed {sim.seed}, "
+        f"speed {sim.speed:g}x"
+    )
+    _console.print(f"  Kubernetes API  {served.url}")
+    _console.print(f"  kubeconfig      {config_path}  (context stratus-sim)")
+    _console.print(f"  endpoints       {endpoints_path}")
+    _console.print(f"\n  export KUBECONFIG={config_path}\n  kubectl get nodes\n")
+    _console.print("Press Ctrl-C to stop.")
+
+    stop = threading.Event()
+
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+    tick = 0.1
+    last = time.monotonic()
+    try:
+        while not stop.wait(tick):
+            now = time.monotonic()
+            cloud.advance((now - last) * sim.speed)
+            last = now
+    finally:
+        cloud.close()
+    _console.print("stopped.")

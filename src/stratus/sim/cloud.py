@@ -1,0 +1,216 @@
+"""The emulated cloud: store, API, controllers and clock, assembled and bootstrapped.
+
+In-process users (tests, the benchmark) create a ``Cloud`` and advance its clock themselves;
+``serve()`` exposes it over the Kubernetes REST API so kubectl and other clients can drive it.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from stratus.sim.api import ApiService, WriteOptions
+from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
+from stratus.sim.kinds import Kinds, ResourceKind, default_kinds
+from stratus.sim.kubeconfig import write_kubeconfig
+from stratus.sim.runtime import LogBook
+from stratus.sim.server import ServedApp, ServerContext, build_app
+from stratus.sim.store import Obj, Store
+
+__all__ = ["Cloud"]
+
+_SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+
+
+class Cloud:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        nodes: int = 3,
+        start: float = DEFAULT_EPOCH,
+        kinds: Kinds | None = None,
+    ) -> None:
+        if nodes < 1:
+            raise ValueError("a cloud needs at least one node")
+        self.seed = seed
+        self.clock = VirtualClock(start)
+        self.rng = random.Random(seed)
+        self.kinds = kinds or default_kinds()
+        self.store = Store(
+            self.clock,
+            random.Random(seed + 1),
+            generation_resources=self.kinds.generation_resources(),
+        )
+        self.api = ApiService(self.store, self.kinds, self.clock, random.Random(seed + 2))
+        self.logs = LogBook()
+        self._served: list[ServedApp] = []
+        self._bootstrap(nodes)
+
+    # -- conveniences over the API ------------------------------------------------------
+
+    def kind(self, resource: str) -> ResourceKind:
+        return self.kinds.by_resource(resource)
+
+    def create(self, obj: dict[str, Any], namespace: str = "default") -> Obj:
+        rk = self.kinds.by_gvk(obj.get("apiVersion", ""), obj.get("kind", ""))
+        if rk is None:
+            raise ValueError(f"unknown kind {obj.get('apiVersion')}/{obj.get('kind')}")
+        ns = obj.get("metadata", {}).get("namespace", namespace) if rk.namespaced else ""
+        with self.store.lock:
+            return self.api.create(rk, ns, obj, WriteOptions())
+
+    # -- time ----------------------------------------------------------------------------
+
+    def advance(self, seconds: float) -> None:
+        """Move virtual time forward, firing due timers in order."""
+        target = self.clock.now() + seconds
+        with self.store.lock:
+            while True:
+                deadline = self.clock.next_deadline()
+                if deadline is None or deadline > target:
+                    break
+                self.clock.advance_to(deadline)
+                for timer in self.clock.pop_due():
+                    timer.callback()
+            self.clock.advance_to(target)
+
+    # -- serving -------------------------------------------------------------------------
+
+    def serve(self, port: int = 0, host: str = "127.0.0.1") -> ServedApp:
+        ctx = ServerContext(api=self.api, logs=self.logs, address=f"{host}:{port}")
+        served = ServedApp(build_app(ctx), host=host, port=port)
+        ctx.address = f"{served.host}:{served.port}"
+        self._served.append(served.start())
+        return served
+
+    def write_kubeconfig(self, path: Path, served: ServedApp) -> Path:
+        return write_kubeconfig(path, served.url)
+
+    def close(self) -> None:
+        for served in self._served:
+            served.stop()
+        self._served.clear()
+
+    # -- bootstrap -----------------------------------------------------------------------
+
+    def _bootstrap(self, nodes: int) -> None:
+        for name in _SYSTEM_NAMESPACES:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+        self.create(
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {
+                    "name": "kubernetes",
+                    "namespace": "default",
+                    "labels": {"component": "apiserver", "provider": "kubernetes"},
+                },
+                "spec": {
+                    "clusterIP": "10.96.0.1",
+                    "ports": [
+                        {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}
+                    ],
+                },
+            }
+        )
+        for index in range(nodes):
+            self.create(self._node(index, nodes))
+
+    def _node(self, index: int, total: int) -> dict[str, Any]:
+        name = (
+            "stratus-control-plane"
+            if index == 0
+            else ("stratus-worker" if index == 1 else f"stratus-worker{index}")
+        )
+        labels = {
+            "kubernetes.io/arch": "amd64",
+            "kubernetes.io/os": "linux",
+            "kubernetes.io/hostname": name,
+            "beta.kubernetes.io/arch": "amd64",
+            "beta.kubernetes.io/os": "linux",
+        }
+        taints: list[dict[str, str]] = []
+        if index == 0 and total > 1:
+            labels["node-role.kubernetes.io/control-plane"] = ""
+            taints.append({"key": "node-role.kubernetes.io/control-plane", "effect": "NoSchedule"})
+        now = self.clock.timestamp()
+        ip = f"172.18.0.{index + 2}"
+        capacity = {"cpu": "4", "memory": "16Gi", "pods": "110", "ephemeral-storage": "100Gi"}
+        return {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {
+                "name": name,
+                "labels": labels,
+                "annotations": {
+                    "node.alpha.kubernetes.io/ttl": "0",
+                    "volumes.kubernetes.io/controller-managed-attach-detach": "true",
+                },
+            },
+            "spec": {
+                "podCIDR": f"10.244.{index}.0/24",
+                "podCIDRs": [f"10.244.{index}.0/24"],
+                "providerID": f"stratus://{name}",
+                "taints": taints,
+            },
+            "status": {
+                "capacity": capacity,
+                "allocatable": dict(capacity),
+                "conditions": [
+                    {
+                        "type": t,
+                        "status": "False",
+                        "lastHeartbeatTime": now,
+                        "lastTransitionTime": now,
+                        "reason": r,
+                        "message": m,
+                    }
+                    for t, r, m in (
+                        (
+                            "MemoryPressure",
+                            "KubeletHasSufficientMemory",
+                            "kubelet has sufficient memory available",
+                        ),
+                        (
+                            "DiskPressure",
+                            "KubeletHasNoDiskPressure",
+                            "kubelet has no disk pressure",
+                        ),
+                        (
+                            "PIDPressure",
+                            "KubeletHasSufficientPID",
+                            "kubelet has sufficient PID available",
+                        ),
+                    )
+                ]
+                + [
+                    {
+                        "type": "Ready",
+                        "status": "True",
+                        "lastHeartbeatTime": now,
+                        "lastTransitionTime": now,
+                        "reason": "KubeletReady",
+                        "message": "kubelet is posting ready status",
+                    }
+                ],
+                "addresses": [
+                    {"type": "InternalIP", "address": ip},
+                    {"type": "Hostname", "address": name},
+                ],
+                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
+                "nodeInfo": {
+                    "machineID": f"{index:032x}",
+                    "systemUUID": f"{index:032x}",
+                    "bootID": f"{index + 1:032x}",
+                    "kernelVersion": "6.1.0-stratus",
+                    "osImage": "STRATUS emulated node",
+                    "containerRuntimeVersion": "containerd://1.7.24",
+                    "kubeletVersion": "v1.34.0",
+                    "kubeProxyVersion": "",
+                    "operatingSystem": "linux",
+                    "architecture": "amd64",
+                },
+            },
+        }
