@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from stratus.sim.api import ApiService, WriteOptions
+from stratus.sim.behaviours import BehaviourRegistry
 from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
+from stratus.sim.controllers import ControllerEnv, ControllerManager, EventRecorder
 from stratus.sim.kinds import Kinds, ResourceKind, default_kinds
 from stratus.sim.kubeconfig import write_kubeconfig
 from stratus.sim.runtime import LogBook
@@ -31,6 +33,7 @@ class Cloud:
         nodes: int = 3,
         start: float = DEFAULT_EPOCH,
         kinds: Kinds | None = None,
+        behaviours: BehaviourRegistry | None = None,
     ) -> None:
         if nodes < 1:
             raise ValueError("a cloud needs at least one node")
@@ -45,8 +48,23 @@ class Cloud:
         )
         self.api = ApiService(self.store, self.kinds, self.clock, random.Random(seed + 2))
         self.logs = LogBook()
+        self.behaviours = behaviours or BehaviourRegistry.load()
+        self.events = EventRecorder(self.store, self.clock)
+        self.controllers = ControllerManager(
+            ControllerEnv(
+                api=self.api,
+                store=self.store,
+                clock=self.clock,
+                events=self.events,
+                behaviours=self.behaviours,
+                logs=self.logs,
+                rng=random.Random(seed + 3),
+            )
+        )
         self._served: list[ServedApp] = []
         self._bootstrap(nodes)
+        self._expire_events()
+        self.advance(0)
 
     # -- conveniences over the API ------------------------------------------------------
 
@@ -64,9 +82,11 @@ class Cloud:
     # -- time ----------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
-        """Move virtual time forward, firing due timers in order."""
+        """Move virtual time forward: controllers react to every change, timers fire in
+        order, and the clock ends exactly ``seconds`` later."""
         target = self.clock.now() + seconds
         with self.store.lock:
+            self.controllers.pump()
             while True:
                 deadline = self.clock.next_deadline()
                 if deadline is None or deadline > target:
@@ -74,7 +94,20 @@ class Cloud:
                 self.clock.advance_to(deadline)
                 for timer in self.clock.pop_due():
                     timer.callback()
+                self.controllers.pump()
             self.clock.advance_to(target)
+            self.controllers.pump()
+
+    def settle(self, seconds: float = 60.0, step: float = 1.0) -> None:
+        """Advance in ``step`` increments for ``seconds`` of virtual time."""
+        elapsed = 0.0
+        while elapsed < seconds:
+            self.advance(step)
+            elapsed += step
+
+    def _expire_events(self) -> None:
+        self.events.expire()
+        self.clock.call_later(300.0, self._expire_events)
 
     # -- serving -------------------------------------------------------------------------
 
@@ -115,6 +148,19 @@ class Cloud:
                 },
             }
         )
+        self.create(
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {
+                    "name": "standard",
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
+                },
+                "provisioner": "rancher.io/local-path",
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": "Immediate",
+            }
+        )
         for index in range(nodes):
             self.create(self._node(index, nodes))
 
@@ -150,8 +196,8 @@ class Cloud:
                 },
             },
             "spec": {
-                "podCIDR": f"10.244.{index}.0/24",
-                "podCIDRs": [f"10.244.{index}.0/24"],
+                "podCIDR": _pod_cidr(index),
+                "podCIDRs": [_pod_cidr(index)],
                 "providerID": f"stratus://{name}",
                 "taints": taints,
             },
@@ -214,3 +260,7 @@ class Cloud:
                 },
             },
         }
+
+
+def _pod_cidr(index: int) -> str:
+    return f"10.{244 + index // 256}.{index % 256}.0/24"

@@ -20,6 +20,7 @@ from stratus.sim.api.fieldsel import supported_fields
 from stratus.sim.api.options import WriteOptions
 from stratus.sim.api.patching import json_merge_patch, json_patch, strategic_merge_patch
 from stratus.sim.api.preparing import prepare_create, prepare_update
+from stratus.sim.api.subresources import Subresources
 from stratus.sim.api.validation import validate_object, validate_update
 from stratus.sim.clock import VirtualClock
 from stratus.sim.errors import BadRequest, Forbidden, Invalid, MethodNotAllowed, NotFound
@@ -52,6 +53,7 @@ class ApiService:
         self.allocator = Allocator(store, rng)
         self.admission = Admission(store)
         self.deleter = Deleter(self)
+        self.subresources = Subresources(self)
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -210,12 +212,6 @@ class ApiService:
             if wanted and wanted != old["metadata"]["resourceVersion"]:
                 self.store.update(rk.resource, {"metadata": dict(meta)})  # raises Conflict
             return obj
-        if (
-            "deletionTimestamp" in old["metadata"]
-            and not meta.get("finalizers")
-            and old["metadata"].get("finalizers")
-        ):
-            meta["deletionGracePeriodSeconds"] = 0
         return self.store.update(rk.resource, obj)
 
     def delete(

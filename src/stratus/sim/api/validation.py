@@ -203,9 +203,11 @@ def _valid_qualified_key(key: str) -> bool:
     return bool(name) and len(name) <= 63 and bool(_QUALIFIED_NAME.match(name))
 
 
-def _pod_spec(spec: dict[str, Any], path: str) -> list[FieldError]:
+def _pod_spec(
+    spec: dict[str, Any], path: str, claims: frozenset[str] = frozenset()
+) -> list[FieldError]:
     errors: list[FieldError] = []
-    volumes = {v.get("name") for v in spec.get("volumes") or []}
+    volumes = {v.get("name") for v in spec.get("volumes") or []} | claims
     seen: set[str] = set()
     for group in ("initContainers", "containers"):
         for i, container in enumerate(spec.get(group) or []):
@@ -289,7 +291,10 @@ def _template_selector(obj: Obj, required_selector: bool = True) -> list[FieldEr
     replicas = spec.get("replicas")
     if isinstance(replicas, int) and replicas < 0:
         errors.append(_invalid("spec.replicas", replicas, "must be greater than or equal to 0"))
-    errors.extend(_pod_spec(template.get("spec") or {}, "spec.template.spec"))
+    claims = frozenset(
+        (c.get("metadata") or {}).get("name", "") for c in spec.get("volumeClaimTemplates") or []
+    )
+    errors.extend(_pod_spec(template.get("spec") or {}, "spec.template.spec", claims))
     return errors
 
 

@@ -29,5 +29,5 @@ class ServerContext:
     openapi: OpenApi = field(init=False)
 
     def __post_init__(self) -> None:
-        self.subresources = Subresources(self.api)
+        self.subresources = self.api.subresources
         self.openapi = OpenApi(self.api.kinds)

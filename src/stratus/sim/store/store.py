@@ -77,6 +77,9 @@ class Store:
             raise NotFound(f'{resource} "{name}" not found', details=_details(resource, name))
         return obj
 
+    def key_of_uid(self, uid: str) -> ObjectKey | None:
+        return self._by_uid.get(uid)
+
     def by_uid(self, uid: str) -> Obj | None:
         key = self._by_uid.get(uid)
         return self.get(*key) if key else None
