@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -81,6 +82,44 @@ class ServedCloud:
     cloud: Cloud
     url: str
     kubectl: Kubectl
+
+    def settle(self, seconds: float = 30.0) -> None:
+        self.cloud.settle(seconds)
+
+    def kubectl_advancing(
+        self, *args: str, step: float = 1.0, limit: float = 900.0, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a kubectl command that waits on the cluster while the virtual clock moves.
+
+        The clock advances ``step`` virtual seconds between short waits on the process, so
+        the command sees the cluster change; ``limit`` virtual seconds bound the run."""
+        proc = self.kubectl.popen(*args)
+        advanced = 0.0
+        while proc.poll() is None:
+            if advanced >= limit:
+                proc.kill()
+                out, err = proc.communicate()
+                raise AssertionError(
+                    f"kubectl {' '.join(args)} still running after {limit} "
+                    f"virtual seconds:\n{out}\n{err}"
+                )
+            self.cloud.advance(step)
+            advanced += step
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=0.02)
+        out, err = proc.communicate()
+        result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}):\n{out}\n{err}"
+            )
+        return result
+
+
+@pytest.fixture
+def cloud() -> Cloud:
+    """An in-process cloud (no server) on the virtual clock."""
+    return Cloud(seed=7)
 
 
 @pytest.fixture

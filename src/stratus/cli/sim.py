@@ -23,6 +23,13 @@ _console = Console(highlight=False)
 
 @sim_app.command("up")
 def up(
+    app: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="An app to deploy: a built-in name (see `stratus sim apps`) or a folder of "
+            "manifests; repeat for several."
+        ),
+    ] = None,
     nodes: Annotated[int | None, typer.Option(help="Nodes in the cloud (default 3).")] = None,
     seed: Annotated[int | None, typer.Option(help="Seed of every random choice.")] = None,
     port: Annotated[int | None, typer.Option(help="API port; 0 picks a free one.")] = None,
@@ -35,7 +42,9 @@ def up(
     ] = None,
 ) -> None:
     """Start the emulated cloud and serve the Kubernetes API until interrupted."""
+    from stratus.sim.apps import load_app
     from stratus.sim.cloud import Cloud
+    from stratus.sim.errors import DefinitionError, SimError
 
     try:
         settings = load_settings(
@@ -49,7 +58,18 @@ def up(
         _console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
     sim = settings.sim
+    try:
+        apps = [load_app(name) for name in app or []]
+    except DefinitionError as exc:
+        _console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
     cloud = Cloud(seed=sim.seed, nodes=sim.nodes, start=time.time())
+    for application in apps:
+        try:
+            cloud.deploy(application)
+        except SimError as exc:
+            _console.print(f"[red]error:[/red] deploying {application.name}: {exc}")
+            raise typer.Exit(1) from exc
     try:
         served = cloud.serve(port=sim.port)
     except OSError as exc:
@@ -66,6 +86,8 @@ def up(
     _console.print(f"  Kubernetes API  {served.url}")
     _console.print(f"  kubeconfig      {config_path}  (context stratus-sim)")
     _console.print(f"  endpoints       {endpoints_path}")
+    for application in apps:
+        _console.print(f"  app             {application.name} (namespace {application.namespace})")
     _console.print(f"\n  export KUBECONFIG={config_path}\n  kubectl get nodes\n")
     _console.print("Press Ctrl-C to stop.")
 
@@ -86,3 +108,16 @@ def up(
     finally:
         cloud.close()
     _console.print("stopped.")
+
+
+@sim_app.command("apps")
+def apps_command() -> None:
+    """List the built-in apps."""
+    from stratus.sim.apps import builtin_apps, load_app
+
+    for name in builtin_apps():
+        application = load_app(name)
+        _console.print(
+            f"[bold]{name}[/bold]  namespace {application.namespace}, "
+            f"{len(application.manifests)} objects\n  {application.description}"
+        )

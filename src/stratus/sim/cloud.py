@@ -10,7 +10,10 @@ import random
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from stratus.sim.api import ApiService, WriteOptions
+from stratus.sim.apps import App
 from stratus.sim.behaviours import BehaviourRegistry
 from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
 from stratus.sim.controllers import ControllerEnv, ControllerManager, EventRecorder
@@ -23,6 +26,7 @@ from stratus.sim.store import Obj, Store
 __all__ = ["Cloud"]
 
 _SYSTEM_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+_BOOTSTRAP = Path(__file__).parent / "bootstrap.yaml"
 
 
 class Cloud:
@@ -34,7 +38,9 @@ class Cloud:
         start: float = DEFAULT_EPOCH,
         kinds: Kinds | None = None,
         behaviours: BehaviourRegistry | None = None,
+        system: bool = True,
     ) -> None:
+        """``system`` adds the cluster's own workloads (DNS, kube-proxy) and objects."""
         if nodes < 1:
             raise ValueError("a cloud needs at least one node")
         self.seed = seed
@@ -62,6 +68,7 @@ class Cloud:
             )
         )
         self._served: list[ServedApp] = []
+        self._system = system
         self._bootstrap(nodes)
         self._expire_events()
         self.advance(0)
@@ -78,6 +85,30 @@ class Cloud:
         ns = obj.get("metadata", {}).get("namespace", namespace) if rk.namespaced else ""
         with self.store.lock:
             return self.api.create(rk, ns, obj, WriteOptions())
+
+    def deploy(self, app: App, namespace: str | None = None) -> list[Obj]:
+        """Create an app's objects (its namespace first), as ``kubectl apply -f`` would, after
+        registering the behaviours of its images. ``namespace`` moves it to another one."""
+        for spec in app.behaviours:
+            self.behaviours.add(spec)
+        target = namespace or app.namespace
+        docs = [dict(doc) for doc in app.manifests]
+        if (
+            not any(d.get("kind") == "Namespace" for d in docs)
+            and self.store.get("namespaces", "", target) is None
+        ):
+            docs.insert(0, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": target}})
+        created = []
+        for original in sorted(docs, key=lambda d: 0 if d.get("kind") == "Namespace" else 1):
+            doc = dict(original)
+            meta = dict(doc.get("metadata") or {})
+            if doc.get("kind") == "Namespace":
+                meta["name"] = target
+            elif namespace is not None or not meta.get("namespace"):
+                meta["namespace"] = target
+            doc["metadata"] = meta
+            created.append(self.create(doc, namespace=target))
+        return created
 
     # -- time ----------------------------------------------------------------------------
 
@@ -131,38 +162,11 @@ class Cloud:
     def _bootstrap(self, nodes: int) -> None:
         for name in _SYSTEM_NAMESPACES:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
-        self.create(
-            {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {
-                    "name": "kubernetes",
-                    "namespace": "default",
-                    "labels": {"component": "apiserver", "provider": "kubernetes"},
-                },
-                "spec": {
-                    "clusterIP": "10.96.0.1",
-                    "ports": [
-                        {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}
-                    ],
-                },
-            }
-        )
-        self.create(
-            {
-                "apiVersion": "storage.k8s.io/v1",
-                "kind": "StorageClass",
-                "metadata": {
-                    "name": "standard",
-                    "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-                },
-                "provisioner": "rancher.io/local-path",
-                "reclaimPolicy": "Delete",
-                "volumeBindingMode": "Immediate",
-            }
-        )
         for index in range(nodes):
             self.create(self._node(index, nodes))
+        if self._system:
+            for doc in yaml.safe_load_all(_BOOTSTRAP.read_text()):
+                self.create(doc)
 
     def _node(self, index: int, total: int) -> dict[str, Any]:
         name = (

@@ -2,7 +2,8 @@
 
 A value of the wrong JSON type is a 400 (the decoder cannot build the object). Fields the type
 does not declare are, by ``fieldValidation``: rejected (Strict), dropped with a warning (Warn,
-the default) or dropped silently (Ignore).
+the default) or dropped silently (Ignore). Nulls are dropped, as a typed decoder leaves them
+as zero values that are not serialized.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class _Decoder:
                     del obj[key]
                 continue
             if value is None:
+                del obj[key]  # a typed decoder leaves nulls as zero values, which are omitted
                 continue
             self.walk_value(fdef, fdef.type, value, typedef.short, child)
 

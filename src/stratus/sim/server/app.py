@@ -22,7 +22,6 @@ from stratus.sim.errors import (
     BadRequest,
     InternalError,
     MethodNotAllowed,
-    NotAcceptable,
     NotFound,
     RequestEntityTooLarge,
     UnsupportedMediaType,
@@ -32,6 +31,7 @@ from stratus.sim.server import discovery
 from stratus.sim.server.context import ServerContext
 from stratus.sim.server.logs import read_logs
 from stratus.sim.server.negotiation import Wanted, negotiate
+from stratus.sim.server.openapi import V2_PROTOBUF_MEDIA_TYPE, v2_protobuf
 from stratus.sim.server.routing import ResourcePath, parse_resource_path
 from stratus.sim.server.tables import build_table
 from stratus.sim.server.watch import watch_response
@@ -140,7 +140,7 @@ class _Handler:
             return _json(found) if found else None
         if parts == ["openapi", "v2"]:
             if accept and "protobuf" in accept and "json" not in accept:
-                raise NotAcceptable("the OpenAPI v2 document is served as JSON only")
+                return Response(v2_protobuf(), media_type=V2_PROTOBUF_MEDIA_TYPE)
             return Response(self.ctx.openapi.v2_document(), media_type="application/json")
         if parts == ["openapi", "v3"]:
             return _json(self.ctx.openapi.v3_index())

@@ -16,7 +16,9 @@ from stratus.sim.kinds import Kinds, ResourceKind, TypeDef
 from stratus.sim.kinds.schema import FieldDef, ListOf, Ref, Scalar, TypeRef
 from stratus.sim.server.discovery import SERVER_VERSION
 
-__all__ = ["OpenApi"]
+__all__ = ["V2_PROTOBUF_MEDIA_TYPE", "OpenApi", "v2_protobuf"]
+
+V2_PROTOBUF_MEDIA_TYPE = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
 _META = "io.k8s.apimachinery.pkg.apis.meta.v1"
 _NAMED_SCALARS = {
@@ -422,6 +424,19 @@ class OpenApi:
             "definitions": dict(sorted(builder.schemas.items())),
         }
         return json.dumps(doc, separators=(",", ":")).encode()
+
+
+def v2_protobuf() -> bytes:
+    """A gnostic OpenAPI v2 document in protobuf that declares no schemas.
+
+    kubectl falls back to it only for kinds the v3 documents do not describe; finding no schema
+    there, it skips client-side validation and reports the unknown kind the usual way."""
+
+    def field(number: int, payload: bytes) -> bytes:
+        return bytes([(number << 3) | 2, len(payload)]) + payload
+
+    info = field(1, b"Kubernetes") + field(2, _version().encode())
+    return field(1, b"2.0") + field(2, info) + field(8, b"") + field(9, b"")
 
 
 def _version() -> str:
