@@ -16,6 +16,9 @@ from stratus.sim.store import Change, Obj, ObjectKey, selector_from_object
 __all__ = ["Scheduler", "pod_requests", "tolerates"]
 
 _RETRY_SECONDS = 30.0
+# pods that request nothing still count this much when nodes are scored (not when filtered)
+_DEFAULT_CPU = Decimal("0.1")
+_DEFAULT_MEMORY = Decimal(200 * 2**20)
 _HOSTNAME = "kubernetes.io/hostname"
 
 
@@ -65,6 +68,8 @@ class _NodeUse:
     cpu: Decimal = Decimal(0)
     memory: Decimal = Decimal(0)
     pods: int = 0
+    scored_cpu: Decimal = Decimal(0)  # requests with the scheduler's non-zero defaults
+    scored_memory: Decimal = Decimal(0)
     labels_of_pods: list[tuple[str, dict[str, str]]] = field(default_factory=list)
     owners: Counter[str] = field(default_factory=Counter)
 
@@ -164,6 +169,8 @@ class Scheduler(Controller):
         cpu, mem = pod_requests(pod)
         entry.cpu += cpu
         entry.memory += mem
+        entry.scored_cpu += cpu or _DEFAULT_CPU
+        entry.scored_memory += mem or _DEFAULT_MEMORY
         entry.pods += 1
         entry.labels_of_pods.append(
             (pod["metadata"].get("namespace", ""), pod["metadata"].get("labels") or {})
@@ -192,14 +199,18 @@ class Scheduler(Controller):
             name = node["metadata"]["name"]
             use = self._use.get(name, _NodeUse())
             allocatable = (node.get("status") or {}).get("allocatable") or {}
-            cpu_share = (use.cpu + cpu) / max(_q(allocatable.get("cpu")), Decimal("0.001"))
-            mem_share = (use.memory + mem) / max(_q(allocatable.get("memory")), Decimal(1))
+            cpu_share = (use.scored_cpu + (cpu or _DEFAULT_CPU)) / max(
+                _q(allocatable.get("cpu")), Decimal("0.001")
+            )
+            mem_share = (use.scored_memory + (mem or _DEFAULT_MEMORY)) / max(
+                _q(allocatable.get("memory")), Decimal(1)
+            )
             spread = sum(use.owners[uid] for uid in owner_uids)
             fits.append(((spread, max(cpu_share, mem_share), use.pods, name), name))
         if fits:
             return min(fits)[1], ""
         total = len(self._nodes)
-        detail = ", ".join(f"{count} {reason}" for reason, count in sorted(reasons.items()))
+        detail = ", ".join(sorted(f"{count} {reason}" for reason, count in reasons.items()))
         return None, (
             f"0/{total} nodes are available: {detail}. preemption: 0/{total} nodes are "
             f"available: {total} Preemption is not helpful for scheduling."
