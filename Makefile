@@ -45,7 +45,7 @@ format: .venv/.synced
 	$(UV) run --frozen ruff check --fix src tests benchmarks
 
 bench: .venv/.synced
-	$(UV) run --frozen python benchmarks/run_all.py
+	$(UV) run --frozen python -m benchmarks.scale
 
 clean:
 	rm -rf .venv $(TOOLS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from stratus.sim.kinds.quantity import parse_quantity
 
@@ -89,9 +89,9 @@ class ImageSpec(BaseModel):
     tags: list[str] = Field(min_length=1)
     size: Quantity = Field("50Mi", description="compressed size, which sets the pull time")
     entrypoint: list[str] = Field(
-        min_length=1, description="the command run when the pod gives none"
+        default_factory=list, description="ENTRYPOINT: what runs when the pod gives no command"
     )
-    args: list[str] = Field(default_factory=list, description="default arguments (CMD)")
+    args: list[str] = Field(default_factory=list, description="CMD: default arguments")
     programs: list[Program] = Field(min_length=1)
     shell: bool = Field(True, description="whether sh is present for `sh -c` commands")
 
@@ -100,6 +100,12 @@ class ImageSpec(BaseModel):
     def _size(cls, value: str) -> str:
         parse_quantity(value)
         return value
+
+    @model_validator(mode="after")
+    def _runs_something(self) -> ImageSpec:
+        if not self.entrypoint and not self.args:
+            raise ValueError("an image needs an entrypoint or default args (CMD)")
+        return self
 
 
 class BehaviourFile(BaseModel):

@@ -16,7 +16,13 @@ from stratus.sim.controllers.base import Controller, ControllerEnv, update_statu
 from stratus.sim.controllers.conditions import condition, set_condition
 from stratus.sim.controllers.kubelet.config import missing_volume, resolve_config
 from stratus.sim.controllers.kubelet.probes import run_probe
-from stratus.sim.controllers.kubelet.runs import ContainerRun, PodRun, ProbeState, container_status
+from stratus.sim.controllers.kubelet.runs import (
+    ContainerRun,
+    PodRun,
+    ProbeState,
+    container_status,
+    fingerprint,
+)
 from stratus.sim.kinds.quantity import parse_quantity
 from stratus.sim.store import Change, Obj, ObjectKey
 
@@ -79,6 +85,7 @@ class Kubelet(Controller):
         def fire() -> None:
             if run.wake_at == when:
                 run.wake_at = None
+            run.poked = True
             self.enqueue(key)
 
         self.env.clock.call_at(when, fire)
@@ -89,14 +96,16 @@ class Kubelet(Controller):
         pod = self.get(key)
         if pod is None:
             return
+        run = self.runs.get(pod["metadata"]["uid"])
+        if run is not None and self._quiet(pod, run):
+            return
         node_name = (pod.get("spec") or {}).get("nodeName")
         node = self.env.store.get("nodes", "", node_name or "")
         if not node_name or node is None or not _node_ready(node):
             return
-        uid = pod["metadata"]["uid"]
-        run = self.runs.get(uid)
         if run is None:
-            run = self.runs[uid] = self._new_run(pod, node)
+            run = self.runs[pod["metadata"]["uid"]] = self._new_run(pod, node)
+        run.poked = False
         now = self.env.clock.now()
         if pod["metadata"].get("deletionTimestamp"):
             self._terminate(pod, run, key)
@@ -144,6 +153,22 @@ class Kubelet(Controller):
         due += [c.up_at for c in run.containers.values() if c.state == "running" and c.up_at > now]
         if due:
             self.wake(run, key, min(due))
+
+    @staticmethod
+    def _quiet(pod: Obj, run: PodRun) -> bool:
+        """Nothing can have changed: the pod is as we last wrote it, no timer of ours fired,
+        and no container waits on configuration (whose changes we are told about)."""
+        return (
+            not run.poked
+            and run.written is not None
+            and pod["metadata"].get("resourceVersion") == run.written_version
+            and not pod["metadata"].get("deletionTimestamp")
+            and not run.mount_error
+            and all(
+                c.phase not in ("config_wait", "blocked", "create", "pull")
+                for c in run.containers.values()
+            )
+        )
 
     def _new_run(self, pod: Obj, node: Obj) -> PodRun:
         name = node["metadata"]["name"]
@@ -498,6 +523,9 @@ class Kubelet(Controller):
     # -- status ----------------------------------------------------------------------------
 
     def _write_status(self, pod: Obj, run: PodRun) -> None:
+        state = fingerprint(run)
+        if state == run.written and pod["metadata"].get("resourceVersion") == run.written_version:
+            return
         spec = pod.get("spec") or {}
         old = pod.get("status") or {}
         now = self.env.clock.timestamp()
@@ -580,7 +608,9 @@ class Kubelet(Controller):
             else _pending_status(c, "PodInitializing" if inits else "ContainerCreating")
             for r, c in zip(main_runs, containers, strict=True)
         ]
-        update_status(self.env.store, pod, status)
+        written = update_status(self.env.store, pod, status)
+        run.written = state
+        run.written_version = written["metadata"].get("resourceVersion", "")
 
     # -- helpers -------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from stratus.sim.behaviours import Launch
 from stratus.sim.clock import format_timestamp
 from stratus.sim.controllers.kubelet.config import ContainerConfig
 
-__all__ = ["ContainerRun", "PodRun", "ProbeState", "container_status"]
+__all__ = ["ContainerRun", "PodRun", "ProbeState", "container_status", "fingerprint"]
 
 
 @dataclass
@@ -80,6 +80,35 @@ class PodRun:
     mount_event_at: float = -1e18
     stopping_at: float | None = None
     wake_at: float | None = None
+    poked: bool = False  # a timer fired since the last sync
+    written: tuple[object, ...] | None = None  # what the last status write reflected
+    written_version: str = ""
+
+
+def fingerprint(run: PodRun) -> tuple[object, ...]:
+    """Everything the reported status depends on, to skip writes that would change nothing."""
+    return (
+        run.mount_error,
+        run.ip,
+        tuple(
+            (
+                c.name,
+                c.state,
+                c.reason,
+                c.message,
+                c.ready,
+                c.started,
+                c.restart_count,
+                c.container_id,
+                c.image,
+                c.image_id,
+                c.exit_code,
+                c.finished_at,
+                c.last_terminated is not None and c.last_terminated.get("finishedAt"),
+            )
+            for c in run.containers.values()
+        ),
+    )
 
 
 def container_status(run: ContainerRun, spec: dict[str, Any]) -> dict[str, Any]:
