@@ -32,6 +32,7 @@ from stratus.sim.server.context import ServerContext
 from stratus.sim.server.logs import read_logs
 from stratus.sim.server.negotiation import Wanted, negotiate
 from stratus.sim.server.openapi import V2_PROTOBUF_MEDIA_TYPE, v2_protobuf
+from stratus.sim.server.protobuf import PROTOBUF_MEDIA_TYPE, ProtobufError, decode_object
 from stratus.sim.server.routing import ResourcePath, parse_resource_path
 from stratus.sim.server.tables import build_table
 from stratus.sim.server.watch import watch_response
@@ -234,10 +235,16 @@ class _Handler:
                     f"the body of the request was in an unknown format - accepted media types "
                     f"include: {', '.join(sorted(PATCH_TYPES))}"
                 )
+        elif content_type == PROTOBUF_MEDIA_TYPE:
+            try:
+                return decode_object(raw)
+            except ProtobufError as exc:
+                raise BadRequest(f"the protobuf body could not be decoded: {exc}") from exc
         elif content_type not in ("application/json", "application/yaml", "*/*", ""):
             raise UnsupportedMediaType(
                 f"the body of the request was in an unknown format - accepted media types "
-                f"include: application/json, application/yaml (got {content_type})"
+                f"include: application/json, application/yaml, {PROTOBUF_MEDIA_TYPE} "
+                f"(got {content_type})"
             )
         try:
             text = raw.decode("utf-8")
