@@ -210,8 +210,8 @@ def _prune(value: Any, name: str = "") -> Any:
         }
     if isinstance(value, dict):
         pruned = {}
-        for key, item in value.items():
-            item = _prune(item, key)
+        for key, raw in value.items():
+            item = _prune(raw, key)
             if item is None or item == "" or item is False or item == []:
                 continue
             if item == 0 and not isinstance(item, bool) and key not in _MEANINGFUL_ZERO:
