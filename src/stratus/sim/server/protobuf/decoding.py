@@ -90,6 +90,7 @@ def _fields(data: bytes) -> list[tuple[int, int, Any]]:
     """(field number, wire type, value) triples; length-delimited values stay bytes."""
     out: list[tuple[int, int, Any]] = []
     pos = 0
+    value: int | bytes
     while pos < len(data):
         key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
