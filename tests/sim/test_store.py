@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from stratus.sim.clock import VirtualClock
+from stratus.sim.cloud import Cloud
 from stratus.sim.errors import AlreadyExists, Conflict, Gone, NotFound
 from stratus.sim.store import FieldSelector, LabelSelector, Store, parse_label_selector
 
@@ -113,3 +114,18 @@ def test_dependents_follow_owner_references() -> None:
     assert store.dependents(uid) == [("configmaps", "default", "child")]
     store.remove("configmaps", "default", "child")
     assert store.dependents(uid) == []
+
+
+def test_custom_finalizers_hold_a_deleted_object_until_removed() -> None:
+    cloud = Cloud(seed=1, system=False)
+    cm = _cm("held")
+    cm["metadata"]["finalizers"] = ["example.com/cleanup"]
+    cloud.create(cm)
+    cloud.api.delete(cloud.kind("configmaps"), "default", "held")
+    kept = cloud.store.get("configmaps", "default", "held")
+    assert kept is not None
+    assert kept["metadata"]["deletionTimestamp"]
+    cloud.api.patch(
+        cloud.kind("configmaps"), "default", "held", "merge", {"metadata": {"finalizers": None}}
+    )
+    assert cloud.store.get("configmaps", "default", "held") is None
