@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import queue
 import threading
-from pathlib import Path
 
 import pytest
 import yaml
@@ -13,15 +12,6 @@ import yaml
 from tests.conftest import ServedCloud
 
 pytestmark = pytest.mark.kubectl
-
-SHOP = Path(__file__).parent / "manifests" / "shop.yaml"
-
-
-@pytest.fixture
-def shop(served: ServedCloud) -> ServedCloud:
-    served.kubectl.run("apply", "-f", str(SHOP))
-    served.settle(40)
-    return served
 
 
 def test_wide_shows_ip_and_node(shop: ServedCloud) -> None:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.conftest import ServedCloud
+from tests.sim.conftest import SHOP
 
 pytestmark = pytest.mark.kubectl
-
-SHOP = Path(__file__).parent / "manifests" / "shop.yaml"
 
 
 def _pod_lines(served: ServedCloud, *selector: str) -> list[list[str]]:
@@ -18,8 +15,7 @@ def _pod_lines(served: ServedCloud, *selector: str) -> list[list[str]]:
     return [line.split() for line in out.splitlines() if line.strip()]
 
 
-@pytest.fixture
-def shop(served: ServedCloud) -> ServedCloud:
+def test_apply_creates_every_kind_and_waits_for_rollouts(served: ServedCloud) -> None:
     result = served.kubectl.run("apply", "-f", str(SHOP))
     for kind in (
         "namespace/shop",
@@ -31,9 +27,11 @@ def shop(served: ServedCloud) -> ServedCloud:
         "persistentvolumeclaim/scratch",
     ):
         assert f"{kind} created" in result.stdout
-    served.kubectl_advancing("rollout", "status", "deploy/web", "-n", "shop", "--timeout=120s")
+    status = served.kubectl_advancing(
+        "rollout", "status", "deploy/web", "-n", "shop", "--timeout=120s"
+    ).stdout
+    assert 'deployment "web" successfully rolled out' in status
     served.kubectl_advancing("rollout", "status", "sts/db", "-n", "shop", "--timeout=120s")
-    return served
 
 
 def test_apply_twice_is_unchanged_and_everything_becomes_ready(shop: ServedCloud) -> None:

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import ServedCloud
+from tests.sim.conftest import SHOP
 
 pytestmark = pytest.mark.kubectl
-
-SHOP = Path(__file__).parent / "manifests" / "shop.yaml"
-
-
-@pytest.fixture
-def shop(served: ServedCloud) -> ServedCloud:
-    served.kubectl.run("apply", "-f", str(SHOP))
-    served.settle(40)
-    return served
 
 
 def _endpoints(served: ServedCloud) -> str:

@@ -12,7 +12,7 @@ from stratus.sim.kinds import Schema, TypeDef
 from stratus.sim.kinds.schema import FieldDef, ListOf, MapOf, Ref
 from stratus.sim.store import clone
 
-__all__ = ["json_merge_patch", "json_patch", "strategic_merge_patch"]
+__all__ = ["apply_patch", "json_merge_patch", "json_patch", "strategic_merge_patch"]
 
 
 class _PatchRejected(ApiError):
@@ -193,3 +193,22 @@ def _reorder(items: list[Any], order: list[Any], key: str) -> list[Any]:
     ordered = sorted((i for i in items if ident(i) in positions), key=lambda i: positions[ident(i)])
     rest = [i for i in items if ident(i) not in positions]
     return ordered + rest
+
+
+def apply_patch(
+    schema: Schema, typedef: TypeDef | None, original: dict[str, Any], patch_type: str, patch: Any
+) -> dict[str, Any]:
+    """Apply a patch of type ``json``, ``merge`` or ``strategic``; the result is an object."""
+    if patch_type == "json":
+        patched: Any = json_patch(original, patch)
+    elif patch_type == "merge":
+        if not isinstance(patch, dict):
+            raise BadRequest("error decoding patch: a merge patch must be a JSON object")
+        patched = json_merge_patch(original, patch)
+    elif patch_type == "strategic":
+        patched = strategic_merge_patch(schema, typedef, original, patch)
+    else:
+        raise BadRequest(f"unknown patch type {patch_type!r}")
+    if not isinstance(patched, dict):
+        raise BadRequest("the patch removed the whole object")
+    return dict(clone(patched))

@@ -18,7 +18,7 @@ from stratus.sim.api.defaulting import apply_defaults
 from stratus.sim.api.deletion import Deleter
 from stratus.sim.api.fieldsel import supported_fields
 from stratus.sim.api.options import WriteOptions
-from stratus.sim.api.patching import json_merge_patch, json_patch, strategic_merge_patch
+from stratus.sim.api.patching import apply_patch
 from stratus.sim.api.preparing import prepare_create, prepare_update
 from stratus.sim.api.subresources import Subresources
 from stratus.sim.api.validation import validate_object, validate_update
@@ -154,19 +154,7 @@ class ApiService:
         options = options or WriteOptions()
         current = self.get(rk, namespace, name)
         typedef = self.kinds.type_of(rk)
-        if patch_type == "json":
-            patched = json_patch(current, patch)
-        elif patch_type == "merge":
-            if not isinstance(patch, dict):
-                raise BadRequest("error decoding patch: a merge patch must be a JSON object")
-            patched = json_merge_patch(current, patch)
-        elif patch_type == "strategic":
-            patched = strategic_merge_patch(self.kinds.schema, typedef, current, patch)
-        else:
-            raise BadRequest(f"unknown patch type {patch_type!r}")
-        if not isinstance(patched, dict):
-            raise BadRequest("the patch removed the whole object")
-        patched = clone(patched)
+        patched = apply_patch(self.kinds.schema, typedef, current, patch_type, patch)
         meta = patched.setdefault("metadata", {})
         if meta.get("name") != name or (rk.namespaced and meta.get("namespace") != namespace):
             raise BadRequest("the name or namespace of a patched object cannot change")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from stratus.sim.api.options import WriteOptions
-from stratus.sim.api.patching import json_merge_patch, json_patch, strategic_merge_patch
+from stratus.sim.api.patching import apply_patch
 from stratus.sim.errors import (
     BadRequest,
     Conflict,
@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     from stratus.sim.api.service import ApiService
 
 __all__ = ["Subresources", "selector_string"]
+
+
+def _created() -> Obj:
+    return {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}
 
 
 def selector_string(selector: dict[str, Any] | None) -> str:
@@ -111,12 +115,7 @@ class Subresources:
         options: WriteOptions,
     ) -> Obj:
         scale = self.get_scale(rk, namespace, name)
-        if patch_type == "json":
-            patched = json_patch(scale, patch)
-        elif patch_type == "merge":
-            patched = json_merge_patch(scale, patch)
-        else:
-            patched = strategic_merge_patch(self.api.kinds.schema, None, scale, patch)
+        patched = apply_patch(self.api.kinds.schema, None, scale, patch_type, patch)
         return self.update_scale(rk, namespace, name, patched, options)
 
     # -- pods ----------------------------------------------------------------------------
@@ -154,13 +153,7 @@ class Subresources:
                         },
                     )
         api.delete(pods, namespace, name, delete_options, options)
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "code": 201,
-        }
+        return _created()
 
     def bind(self, namespace: str, name: str, binding: Any, options: WriteOptions) -> Obj:
         api = self.api
@@ -176,23 +169,11 @@ class Subresources:
                 f'is already assigned to node "{pod["spec"]["nodeName"]}"'
             )
         if options.dry_run:
-            return {
-                "kind": "Status",
-                "apiVersion": "v1",
-                "metadata": {},
-                "status": "Success",
-                "code": 201,
-            }
+            return _created()
         bound = clone(pod)
         bound["spec"]["nodeName"] = node
         api.store.update(pods.resource, bound)
-        return {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Success",
-            "code": 201,
-        }
+        return _created()
 
     def finalize_namespace(self, name: str, body: Any, options: WriteOptions) -> Obj:
         api = self.api

@@ -37,32 +37,39 @@ class ControllerEnv:
 
 
 class Controller(ABC):
-    """Base class: subclasses set ``resources`` and implement ``sync(key)``."""
+    """Base class: subclasses set ``resource`` (and ``owns``/``kind``) and implement
+    ``sync(key)``."""
 
     name: ClassVar[str] = "controller"
-    resources: ClassVar[tuple[str, ...]] = ()
+    resource: ClassVar[str] = ""  # the primary resource: its objects are the queue's keys
+    owns: ClassVar[str] = ""  # a resource whose changes queue their controlling owner
+    kind: ClassVar[str] = ""  # the primary resource's kind, as owner references name it
 
     def __init__(self, env: ControllerEnv) -> None:
         self.env = env
         self._queue: dict[ObjectKey, None] = {}
 
     def observe(self, change: Change) -> None:
-        """Queue what this change affects; the default queues the changed object itself."""
-        if change.resource in self.resources:
+        """Queue what this change affects: a changed primary object itself, or the owner of a
+        changed dependent."""
+        if change.resource == self.resource:
             meta = change.new["metadata"]
             self.enqueue((change.resource, meta.get("namespace", ""), meta["name"]))
+        elif self.owns and change.resource == self.owns:
+            key = owner_key(change.new, self.resource, (self.kind,))
+            if key is not None:
+                self.enqueue(key)
 
     def enqueue(self, key: ObjectKey) -> None:
         self._queue[key] = None
 
     def enqueue_all(self) -> None:
         """Queue every object of the primary resource (a full resync)."""
-        if not self.resources:
+        if not self.resource:
             return
-        primary = self.resources[0]
-        for obj in self.env.store.iter(primary):
+        for obj in self.env.store.iter(self.resource):
             meta = obj["metadata"]
-            self.enqueue((primary, meta.get("namespace", ""), meta["name"]))
+            self.enqueue((self.resource, meta.get("namespace", ""), meta["name"]))
 
     @property
     def pending(self) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from stratus.sim.api import WriteOptions
-from stratus.sim.controllers.base import Controller, owner_key, update_status
+from stratus.sim.controllers.base import Controller, update_status
 from stratus.sim.controllers.podstate import is_active, is_ready
 from stratus.sim.controllers.revisions import current_revision
 from stratus.sim.controllers.scheduling import tolerates
@@ -29,16 +29,13 @@ _DAEMON_TOLERATIONS = [
 
 class DaemonSetController(Controller):
     name = _COMPONENT
-    resources = ("daemonsets.apps", "pods")
+    resource = "daemonsets.apps"
+    owns = "pods"
+    kind = "DaemonSet"
 
     def observe(self, change: Change) -> None:
-        if change.resource == "daemonsets.apps":
-            super().observe(change)
-        elif change.resource == "pods":
-            key = owner_key(change.new, "daemonsets.apps", ("DaemonSet",))
-            if key is not None:
-                self.enqueue(key)
-        elif change.resource == "nodes":
+        super().observe(change)
+        if change.resource == "nodes":
             self.enqueue_all()
 
     def sync(self, key: ObjectKey) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from stratus.sim.api import WriteOptions
 from stratus.sim.clock import parse_timestamp
-from stratus.sim.controllers.base import Controller, ControllerEnv, owner_key, update_status
+from stratus.sim.controllers.base import Controller, ControllerEnv, update_status
 from stratus.sim.controllers.conditions import condition, set_condition
 from stratus.sim.controllers.templates import (
     HASH_LABEL,
@@ -16,7 +16,7 @@ from stratus.sim.controllers.templates import (
     without_hash_label,
 )
 from stratus.sim.errors import AlreadyExists
-from stratus.sim.store import Change, Obj, ObjectKey, clone
+from stratus.sim.store import Obj, ObjectKey, clone
 
 __all__ = ["DeploymentController", "resolve_int_or_percent"]
 
@@ -43,19 +43,13 @@ def _revision(rs: Obj) -> int:
 
 class DeploymentController(Controller):
     name = _COMPONENT
-    resources = ("deployments.apps", "replicasets.apps")
+    resource = "deployments.apps"
+    owns = "replicasets.apps"
+    kind = "Deployment"
 
     def __init__(self, env: ControllerEnv) -> None:
         super().__init__(env)
         self._fingerprints: dict[str, str] = {}
-
-    def observe(self, change: Change) -> None:
-        if change.resource == "deployments.apps":
-            super().observe(change)
-        elif change.resource == "replicasets.apps":
-            key = owner_key(change.new, "deployments.apps", ("Deployment",))
-            if key is not None:
-                self.enqueue(key)
 
     def sync(self, key: ObjectKey) -> None:
         d = self.get(key)

@@ -32,7 +32,7 @@ def resolve_target_port(service_port: dict[str, Any], pod: Obj) -> int | None:
 
 class EndpointsController(Controller):
     name = "endpoint-controller"
-    resources = ("services", "pods")
+    resource = "services"
 
     def observe(self, change: Change) -> None:
         if change.resource == "services":
@@ -153,12 +153,7 @@ class EndpointsController(Controller):
                         "terminating": terminating,
                     },
                     "nodeName": (pod.get("spec") or {}).get("nodeName", ""),
-                    "targetRef": {
-                        "kind": "Pod",
-                        "namespace": pod["metadata"]["namespace"],
-                        "name": pod["metadata"]["name"],
-                        "uid": pod["metadata"]["uid"],
-                    },
+                    "targetRef": _pod_ref(pod),
                 }
             )
         labels = dict(meta.get("labels") or {})
@@ -235,10 +230,10 @@ def _address(pod: Obj) -> dict[str, Any]:
     return {
         "ip": (pod.get("status") or {})["podIP"],
         "nodeName": (pod.get("spec") or {}).get("nodeName", ""),
-        "targetRef": {
-            "kind": "Pod",
-            "namespace": pod["metadata"]["namespace"],
-            "name": pod["metadata"]["name"],
-            "uid": pod["metadata"]["uid"],
-        },
+        "targetRef": _pod_ref(pod),
     }
+
+
+def _pod_ref(pod: Obj) -> dict[str, str]:
+    meta = pod["metadata"]
+    return {"kind": "Pod", "namespace": meta["namespace"], "name": meta["name"], "uid": meta["uid"]}

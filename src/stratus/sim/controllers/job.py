@@ -6,11 +6,11 @@ from typing import Any
 
 from stratus.sim.api import WriteOptions
 from stratus.sim.clock import parse_timestamp
-from stratus.sim.controllers.base import Controller, owner_key, update_status
+from stratus.sim.controllers.base import Controller, update_status
 from stratus.sim.controllers.podstate import is_ready
 from stratus.sim.controllers.templates import pod_from_template
 from stratus.sim.errors import ApiError
-from stratus.sim.store import Change, ObjectKey
+from stratus.sim.store import ObjectKey
 
 __all__ = ["JobController"]
 
@@ -19,15 +19,9 @@ _COMPONENT = "job-controller"
 
 class JobController(Controller):
     name = _COMPONENT
-    resources = ("jobs.batch", "pods")
-
-    def observe(self, change: Change) -> None:
-        if change.resource == "jobs.batch":
-            super().observe(change)
-        elif change.resource == "pods":
-            key = owner_key(change.new, "jobs.batch", ("Job",))
-            if key is not None:
-                self.enqueue(key)
+    resource = "jobs.batch"
+    owns = "pods"
+    kind = "Job"
 
     def sync(self, key: ObjectKey) -> None:
         job = self.get(key)

@@ -18,7 +18,7 @@ _CA = "-----BEGIN CERTIFICATE-----\nMIIBSTRATUSEMULATEDCLOUDROOTCA\n-----END CER
 
 class NamespaceController(Controller):
     name = "namespace-controller"
-    resources = ("namespaces",)
+    resource = "namespaces"
 
     def observe(self, change: Change) -> None:
         if change.resource == "namespaces":

@@ -21,7 +21,7 @@ _COMPONENT = "node-controller"
 
 class NodeLifecycleController(Controller):
     name = _COMPONENT
-    resources = ("nodes",)
+    resource = "nodes"
 
     def observe(self, change: Change) -> None:
         if change.resource == "nodes":

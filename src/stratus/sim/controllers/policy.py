@@ -21,7 +21,7 @@ def _fmt(value: Any) -> str:
 
 class QuotaController(Controller):
     name = "resourcequota-controller"
-    resources = ("resourcequotas",)
+    resource = "resourcequotas"
 
     def observe(self, change: Change) -> None:
         if change.resource == "resourcequotas":
@@ -47,7 +47,7 @@ class QuotaController(Controller):
 
 class DisruptionBudgetController(Controller):
     name = "disruption-controller"
-    resources = ("poddisruptionbudgets.policy",)
+    resource = "poddisruptionbudgets.policy"
 
     def observe(self, change: Change) -> None:
         if change.resource == "poddisruptionbudgets.policy":

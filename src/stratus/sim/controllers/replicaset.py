@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from stratus.sim.api import WriteOptions
-from stratus.sim.controllers.base import Controller, owner_key, update_status
+from stratus.sim.controllers.base import Controller, update_status
 from stratus.sim.controllers.podstate import available_since, is_active, is_ready
 from stratus.sim.controllers.templates import pod_from_template
 from stratus.sim.errors import ApiError
-from stratus.sim.store import Change, Obj, ObjectKey
+from stratus.sim.store import Obj, ObjectKey
 
 __all__ = ["ReplicaSetController", "deletion_rank"]
 
@@ -37,15 +37,9 @@ def _negate(text: str) -> str:
 
 class ReplicaSetController(Controller):
     name = _COMPONENT
-    resources = ("replicasets.apps", "pods")
-
-    def observe(self, change: Change) -> None:
-        if change.resource == "replicasets.apps":
-            super().observe(change)
-        elif change.resource == "pods":
-            key = owner_key(change.new, "replicasets.apps", ("ReplicaSet",))
-            if key is not None:
-                self.enqueue(key)
+    resource = "replicasets.apps"
+    owns = "pods"
+    kind = "ReplicaSet"
 
     def sync(self, key: ObjectKey) -> None:
         rs = self.get(key)

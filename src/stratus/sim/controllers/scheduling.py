@@ -119,7 +119,7 @@ class _Node:
 
 class Scheduler(Controller):
     name = "default-scheduler"
-    resources = ("pods",)
+    resource = "pods"
 
     def __init__(self, env: ControllerEnv) -> None:
         super().__init__(env)

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from stratus.sim.api import WriteOptions
-from stratus.sim.controllers.base import Controller, owner_key, update_status
+from stratus.sim.controllers.base import Controller, update_status
 from stratus.sim.controllers.podstate import is_active, is_ready
 from stratus.sim.controllers.revisions import current_revision
 from stratus.sim.controllers.templates import pod_from_template
 from stratus.sim.errors import AlreadyExists, ApiError
-from stratus.sim.store import Change, Obj, ObjectKey, clone
+from stratus.sim.store import Obj, ObjectKey, clone
 
 __all__ = ["StatefulSetController"]
 
@@ -20,15 +20,9 @@ _REVISION_LABEL = "controller-revision-hash"
 
 class StatefulSetController(Controller):
     name = _COMPONENT
-    resources = ("statefulsets.apps", "pods")
-
-    def observe(self, change: Change) -> None:
-        if change.resource == "statefulsets.apps":
-            super().observe(change)
-        elif change.resource == "pods":
-            key = owner_key(change.new, "statefulsets.apps", ("StatefulSet",))
-            if key is not None:
-                self.enqueue(key)
+    resource = "statefulsets.apps"
+    owns = "pods"
+    kind = "StatefulSet"
 
     def sync(self, key: ObjectKey) -> None:
         sts = self.get(key)

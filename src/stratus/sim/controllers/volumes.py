@@ -25,7 +25,7 @@ def _size(value: Any) -> Decimal:
 
 class VolumeController(Controller):
     name = _COMPONENT
-    resources = ("persistentvolumeclaims", "persistentvolumes")
+    resource = "persistentvolumeclaims"
 
     def observe(self, change: Change) -> None:
         if change.resource == "persistentvolumeclaims":

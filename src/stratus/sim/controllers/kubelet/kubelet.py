@@ -38,7 +38,7 @@ _COMPONENT = "kubelet"
 
 class Kubelet(Controller):
     name = "kubelet"
-    resources = ("pods",)
+    resource = "pods"
 
     def __init__(self, env: ControllerEnv) -> None:
         super().__init__(env)
