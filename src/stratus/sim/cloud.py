@@ -19,9 +19,11 @@ from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
 from stratus.sim.controllers import ControllerEnv, ControllerManager, EventRecorder
 from stratus.sim.kinds import Kinds, ResourceKind, default_kinds
 from stratus.sim.kubeconfig import write_kubeconfig
-from stratus.sim.runtime import LogBook
+from stratus.sim.runtime import ContainerTable, LogBook
 from stratus.sim.server import ServedApp, ServerContext, build_app
 from stratus.sim.store import Obj, Store
+from stratus.sim.traffic import Traffic, Workload
+from stratus.sim.traffic.shell import Shell
 
 __all__ = ["Cloud"]
 
@@ -54,6 +56,7 @@ class Cloud:
         )
         self.api = ApiService(self.store, self.kinds, self.clock, random.Random(seed + 2))
         self.logs = LogBook()
+        self.containers = ContainerTable()
         self.behaviours = behaviours or BehaviourRegistry.load()
         self.events = EventRecorder(self.store, self.clock)
         self.controllers = ControllerManager(
@@ -64,14 +67,21 @@ class Cloud:
                 events=self.events,
                 behaviours=self.behaviours,
                 logs=self.logs,
+                containers=self.containers,
                 rng=random.Random(seed + 3),
             )
         )
+        self.traffic = Traffic(
+            self.store, self.clock, self.containers, self.logs, random.Random(seed + 4)
+        )
+        self.shell = Shell(self.traffic)
         self._served: list[ServedApp] = []
         self._system = system
         self._bootstrap(nodes)
         self._expire_events()
         self.advance(0)
+        if system:
+            self.settle(10)  # a new cluster is ready: DNS answers before any app is deployed
 
     # -- conveniences over the API ------------------------------------------------------
 
@@ -110,6 +120,28 @@ class Cloud:
             created.append(self.create(doc, namespace=target))
         return created
 
+    def start_load(
+        self,
+        app: App,
+        namespace: str | None = None,
+        rate: float | None = None,
+        duration: float | None = None,
+    ) -> Workload:
+        """Start the app's declared workload (optionally at another rate) now."""
+        if app.workload is None:
+            raise ValueError(f"app {app.name} declares no workload")
+        spec = app.workload if rate is None else app.workload.model_copy(update={"rate": rate})
+        now = self.clock.now()
+        workload = Workload(
+            name=f"{app.name}-load",
+            namespace=namespace or app.namespace,
+            spec=spec,
+            start=now,
+            end=None if duration is None else now + duration,
+        )
+        self.traffic.start_workload(workload)
+        return workload
+
     # -- time ----------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
@@ -143,11 +175,20 @@ class Cloud:
     # -- serving -------------------------------------------------------------------------
 
     def serve(self, port: int = 0, host: str = "127.0.0.1") -> ServedApp:
-        ctx = ServerContext(api=self.api, logs=self.logs, address=f"{host}:{port}")
+        ctx = ServerContext(
+            api=self.api, logs=self.logs, address=f"{host}:{port}", exec_handler=self._exec
+        )
         served = ServedApp(build_app(ctx), host=host, port=port)
         ctx.address = f"{served.host}:{served.port}"
         self._served.append(served.start())
         return served
+
+    def _exec(
+        self, namespace: str, pod: str, container: str, command: list[str], stdin: str
+    ) -> tuple[int, str, str]:
+        result = self.shell.run(namespace, pod, container, command, stdin)
+        self.controllers.pump()
+        return result.code, result.stdout, result.stderr
 
     def write_kubeconfig(self, path: Path, served: ServedApp) -> Path:
         return write_kubeconfig(path, served.url)

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from pydantic import ValidationError
 
-from stratus.sim.behaviours import ImageSpec, load_behaviour_file
+from stratus.sim.behaviours import ImageSpec, WorkloadSpec, load_behaviour_file
 from stratus.sim.errors import DefinitionError
 
 __all__ = ["App", "builtin_apps", "load_app"]
@@ -26,6 +27,7 @@ class App:
     namespace: str
     manifests: list[dict[str, Any]] = field(default_factory=list)
     behaviours: list[ImageSpec] = field(default_factory=list)
+    workload: WorkloadSpec | None = None
     source: Path | None = None
 
 
@@ -49,10 +51,21 @@ def load_app(name_or_path: str) -> App:
         if not isinstance(loaded, dict):
             raise DefinitionError(str(folder / "app.yaml"), "", "expected a mapping")
         meta = loaded
+    workload = None
+    if meta.get("workload") is not None:
+        try:
+            workload = WorkloadSpec.model_validate(meta["workload"])
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            raise DefinitionError(
+                str(folder / "app.yaml"), f"workload.{where}", first["msg"]
+            ) from exc
     app = App(
         name=str(meta.get("name", folder.name)),
         description=str(meta.get("description", "")).strip(),
         namespace=str(meta.get("namespace", "default")),
+        workload=workload,
         source=folder,
     )
     for path in sorted(folder.glob("*.yaml")):

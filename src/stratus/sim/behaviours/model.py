@@ -8,7 +8,20 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from stratus.sim.kinds.quantity import parse_quantity
 
-__all__ = ["BehaviourFile", "CrashLines", "Exit", "ImageSpec", "LogLines", "Program"]
+__all__ = [
+    "BehaviourFile",
+    "Call",
+    "CrashLines",
+    "Exit",
+    "FlagEffect",
+    "ImageSpec",
+    "LogLines",
+    "MixEntry",
+    "Operation",
+    "Program",
+    "RequestLogs",
+    "WorkloadSpec",
+]
 
 _STRICT = ConfigDict(extra="forbid", frozen=True)
 Quantity = Annotated[str, Field(description="a Kubernetes quantity such as 50m or 64Mi")]
@@ -41,6 +54,63 @@ class Exit(BaseModel):
     after: float = Field(1.0, ge=0, description="seconds after start")
 
 
+class Call(BaseModel):
+    """A request a program makes to another service.
+
+    ``to`` is ``host:port`` as the program would dial it; ``${VAR}`` and ``${VAR:-default}``
+    read the container's environment, so a wrong or missing variable sends the call astray.
+    The host is a DNS name: ``svc``, ``svc.ns``, ``svc.ns.svc.cluster.local``, or a pod's
+    stateful name ``pod.svc``."""
+
+    model_config = _STRICT
+    to: str
+    op: str = Field(description="the operation name at the callee")
+    optional: bool = Field(False, description="a failure does not fail the caller")
+    retries: int = Field(0, ge=0, le=10)
+    timeout_ms: float = Field(1000.0, gt=0)
+    probability: float = Field(1.0, ge=0, le=1, description="share of requests that make it")
+    user: str | None = Field(None, description="credentials for stores (env refs allowed)")
+    password: str | None = None
+    db: str | None = Field(None, description="database the call reads or writes")
+    tls: bool = False
+
+
+class FlagEffect(BaseModel):
+    """What a feature flag's variant does to an operation."""
+
+    model_config = _STRICT
+    error_rate: float = Field(0.0, ge=0, le=1)
+    extra_ms: float = Field(0.0, ge=0)
+    cpu_factor: float = Field(1.0, ge=0)
+    message: str = "feature flag error"
+
+
+class Operation(BaseModel):
+    """Something a program serves: an HTTP route, a gRPC or Thrift method, a store command."""
+
+    model_config = _STRICT
+    name: str = Field(description="span name, e.g. 'HTTP GET /hotels' or '/geo.Geo/Nearby'")
+    path: str | None = Field(None, description="HTTP path load generators may request")
+    time_ms: float = Field(1.0, ge=0, description="mean own service time")
+    cpu_ms: float = Field(0.5, ge=0, description="CPU time per request")
+    calls: list[Call] = Field(default_factory=list)
+    error_rate: float = Field(0.0, ge=0, le=1, description="intrinsic failure rate")
+    flags: dict[str, dict[str, FlagEffect]] = Field(
+        default_factory=dict,
+        description="feature flag -> variant -> effect; flags are asked of flagd",
+    )
+
+
+class RequestLogs(BaseModel):
+    """Lines a program writes about the requests it serves. ``{op}``, ``{ms}``, ``{status}``,
+    ``{error}``, ``{peer}`` and ``{time}`` are replaced."""
+
+    model_config = _STRICT
+    sample: float = Field(0.05, ge=0, le=1, description="share of successful requests logged")
+    ok: str = "{time} {op} {status} {ms}ms"
+    error: str = "{time} {op} failed: {error}"
+
+
 class Program(BaseModel):
     """One executable in an image and how it behaves."""
 
@@ -65,6 +135,33 @@ class Program(BaseModel):
     shutdown: float = Field(0.5, ge=0, description="seconds it takes to stop on SIGTERM")
     exits: Exit | None = None
     logs: LogLines = Field(default_factory=LogLines)
+    # -- requests ------------------------------------------------------------------------
+    service: str | None = Field(
+        None, description="name in traces and metrics (default: the container's name)"
+    )
+    protocol: str = Field(
+        "http", pattern="^(http|grpc|thrift|mongodb|memcached|redis|kafka|flagd|tcp)$"
+    )
+    operations: list[Operation] = Field(default_factory=list)
+    startup_calls: list[Call] = Field(
+        default_factory=list, description="dependencies it contacts when it starts"
+    )
+    fatal: list[str] = Field(
+        default_factory=list,
+        description="error kinds (dns refused timeout auth unauthorized tls error) that make it "
+        "exit when a call meets them, as a program that calls log.Fatal does",
+    )
+    error_lines: dict[str, str] = Field(
+        default_factory=dict,
+        description="log line per error kind; {error}, {peer}, {time} are replaced",
+    )
+    request_logs: RequestLogs | None = None
+    store: str | None = Field(
+        None,
+        pattern="^(mongodb|memcached|redis|kafka|flagd)$",
+        description="a built-in stateful server this program is",
+    )
+    store_options: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("cpu", "memory")
     @classmethod
@@ -106,6 +203,22 @@ class ImageSpec(BaseModel):
         if not self.entrypoint and not self.args:
             raise ValueError("an image needs an entrypoint or default args (CMD)")
         return self
+
+
+class MixEntry(BaseModel):
+    model_config = _STRICT
+    op: str = Field(description="operation of the entry service")
+    weight: float = Field(1.0, gt=0)
+
+
+class WorkloadSpec(BaseModel):
+    """A load generator's settings, as an app declares them (``app.yaml`` ``workload:``)."""
+
+    model_config = _STRICT
+    target: str = Field(description="host:port of the entry service, e.g. frontend:5000")
+    rate: float = Field(10.0, ge=0, description="requests per second")
+    mix: list[MixEntry] = Field(min_length=1)
+    client: str = Field("wrk2", description="service name of the client in traces")
 
 
 class BehaviourFile(BaseModel):

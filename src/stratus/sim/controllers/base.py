@@ -19,7 +19,7 @@ from stratus.sim.behaviours import BehaviourRegistry
 from stratus.sim.clock import VirtualClock
 from stratus.sim.controllers.events import EventRecorder
 from stratus.sim.errors import Conflict, NotFound
-from stratus.sim.runtime import LogBook
+from stratus.sim.runtime import ContainerTable, LogBook
 from stratus.sim.store import Change, Obj, ObjectKey, Store
 
 __all__ = ["Controller", "ControllerEnv", "owner_key", "update_status"]
@@ -33,6 +33,7 @@ class ControllerEnv:
     events: EventRecorder
     behaviours: BehaviourRegistry
     logs: LogBook
+    containers: ContainerTable
     rng: random.Random
 
 

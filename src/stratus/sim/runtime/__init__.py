@@ -1,5 +1,6 @@
-"""State that lives on nodes rather than in the API: container logs (and, later, exec)."""
+"""State that lives on nodes rather than in the API: running containers and their logs."""
 
+from stratus.sim.runtime.containers import ContainerTable, RunningContainer
 from stratus.sim.runtime.logs import LogBook, LogLine
 
-__all__ = ["LogBook", "LogLine"]
+__all__ = ["ContainerTable", "LogBook", "LogLine", "RunningContainer"]

@@ -14,7 +14,8 @@ import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from stratus.sim.api import PATCH_TYPES, WriteOptions
 from stratus.sim.errors import (
@@ -29,6 +30,7 @@ from stratus.sim.errors import (
 from stratus.sim.kinds import ResourceKind
 from stratus.sim.server import discovery
 from stratus.sim.server.context import ServerContext
+from stratus.sim.server.execution import exec_endpoint
 from stratus.sim.server.logs import read_logs
 from stratus.sim.server.negotiation import Wanted, negotiate
 from stratus.sim.server.openapi import V2_PROTOBUF_MEDIA_TYPE, v2_protobuf
@@ -166,7 +168,7 @@ class _Handler:
         if path.subresource == "log":
             return await read_logs(self.ctx, path.namespace or "", path.name, query)
         if path.subresource in ("exec", "attach", "portforward", "proxy"):
-            raise BadRequest(f"pods/{path.subresource} is not available in the emulated cloud")
+            raise BadRequest("Upgrade request required")
         wanted = negotiate(accept)
         if query.get("watch") in ("true", "1"):
             return await watch_response(self.ctx, path, query, wanted)
@@ -404,6 +406,12 @@ def build_app(ctx: ServerContext) -> Starlette:
     async def endpoint(request: Request) -> Response:
         return await handler(request)
 
+    async def execute(websocket: WebSocket) -> None:
+        await exec_endpoint(websocket, ctx)
+
     return Starlette(
-        routes=[Route("/{path:path}", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])]
+        routes=[
+            WebSocketRoute("/api/v1/namespaces/{namespace}/pods/{pod}/exec", execute),
+            Route("/{path:path}", endpoint, methods=["GET", "POST", "PUT", "PATCH", "DELETE"]),
+        ]
     )

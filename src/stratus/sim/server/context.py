@@ -13,8 +13,10 @@ __all__ = ["ExecHandler", "ServerContext"]
 
 
 class ExecHandler(Protocol):
+    """Runs a command in a pod's container: (exit code, stdout, stderr)."""
+
     def __call__(
-        self, namespace: str, pod: str, container: str, command: list[str]
+        self, namespace: str, pod: str, container: str, command: list[str], stdin: str
     ) -> tuple[int, str, str]: ...
 
 

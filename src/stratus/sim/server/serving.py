@@ -30,7 +30,7 @@ class ServedApp:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=1,
-            ws="none",
+            ws="websockets-sansio",
         )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None

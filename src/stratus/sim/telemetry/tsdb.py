@@ -14,7 +14,7 @@ from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["STALE", "Matcher", "Series", "TSDB", "is_stale"]
+__all__ = ["STALE", "TSDB", "Matcher", "Series", "is_stale"]
 
 STALE = float("nan")
 
@@ -123,11 +123,9 @@ class TSDB:
     def select(self, matchers: Iterable[Matcher]) -> list[Series]:
         matchers = list(matchers)
         names = [m.value for m in matchers if m.name == "__name__" and m.op == "="]
-        candidates: Iterable[Series]
-        if names:
-            candidates = self._by_name.get(names[0], [])
-        else:
-            candidates = self._series.values()
+        candidates: Iterable[Series] = (
+            self._by_name.get(names[0], []) if names else self._series.values()
+        )
         return [s for s in candidates if all(m.matches(s.labels) for m in matchers)]
 
     def __iter__(self) -> Iterator[Series]:

@@ -15,7 +15,8 @@ from stratus.sim.clock import format_timestamp
 from stratus.sim.controllers.base import Controller, ControllerEnv, update_status
 from stratus.sim.controllers.conditions import condition, set_condition
 from stratus.sim.controllers.kubelet.config import missing_volume, resolve_config
-from stratus.sim.controllers.kubelet.probes import run_probe
+from stratus.sim.controllers.kubelet.probes import listening_ports, run_probe
+from stratus.sim.controllers.kubelet.registration import running_container
 from stratus.sim.controllers.kubelet.runs import (
     ContainerRun,
     PodRun,
@@ -43,6 +44,7 @@ class Kubelet(Controller):
     def __init__(self, env: ControllerEnv) -> None:
         super().__init__(env)
         self.runs: dict[str, PodRun] = {}
+        env.containers.handle_exits(self._program_died)
         self.images: dict[str, set[str]] = {}  # node -> images present
         self._next_ip: dict[str, int] = {}
         self._serial = 0
@@ -57,6 +59,8 @@ class Kubelet(Controller):
             if change.type == "DELETED":
                 run = self.runs.pop(change.new["metadata"]["uid"], None)
                 if run is not None:
+                    for name in run.containers:
+                        self.env.containers.remove(run.uid, name)
                     self.env.logs.forget(run.uid)
         elif change.resource in ("configmaps", "secrets"):
             namespace = change.new["metadata"].get("namespace", "")
@@ -89,6 +93,17 @@ class Kubelet(Controller):
             self.enqueue(key)
 
         self.env.clock.call_at(when, fire)
+
+    def _program_died(self, pod_uid: str, name: str, code: int, reason: str, line: str) -> None:
+        """A running program ended on its own (it met an error it treats as fatal)."""
+        run = self.runs.get(pod_uid)
+        pod = self.env.store.by_uid(pod_uid)
+        c = run.containers.get(name) if run is not None else None
+        if run is None or pod is None or c is None or c.state != "running":
+            return
+        c.end_at, c.end_code, c.end_reason, c.end_line = self.env.clock.now(), code, reason, line
+        run.poked = True
+        self.enqueue(("pods", pod["metadata"]["namespace"], pod["metadata"]["name"]))
 
     # -- the pod loop --------------------------------------------------------------------
 
@@ -362,6 +377,12 @@ class Kubelet(Controller):
             if probe:
                 c.probes[kind] = ProbeState(next_at=now + probe.get("initialDelaySeconds", 0))
         c.phase = "running"
+        ports = listening_ports(launch.program, spec)
+        self.env.containers.add(
+            running_container(
+                self.env.store, pod, run, c, spec, ports, self.env.behaviours.spec_for(c.image)
+            )
+        )
         return True
 
     def _running(
@@ -371,10 +392,15 @@ class Kubelet(Controller):
         launch = c.launch
         assert launch is not None
         serving = now >= c.up_at
-        if serving and not c.ready_logged:
+        dying = c.end_at is not None and now >= c.end_at
+        if (
+            serving
+            and not c.ready_logged
+            and not (dying and c.end_at is not None and c.end_at < c.up_at)
+        ):
             c.ready_logged = True
             self._log_lines(run, c, launch.logs.ready)
-        if c.end_at is not None and now >= c.end_at:
+        if dying:
             if c.end_line:
                 self._log_lines(run, c, [c.end_line])
             self._exited(pod, c, c.end_code, c.end_reason, "", spec)
@@ -460,6 +486,7 @@ class Kubelet(Controller):
     ) -> None:
         now = self.env.clock.now()
         ran = now - c.started_at
+        self.env.containers.remove(pod["metadata"]["uid"], c.name)
         c.state, c.exit_code, c.reason, c.message = "terminated", code, reason, message
         c.finished_at = now
         c.ready = c.started = False
@@ -516,6 +543,8 @@ class Kubelet(Controller):
         if now < run.stopping_at:
             self.wake(run, key, run.stopping_at)
             return
+        for c in run.containers.values():
+            self.env.containers.remove(run.uid, c.name)
         self.env.api.delete(
             self.env.api.kind("pods"), meta["namespace"], meta["name"], {"gracePeriodSeconds": 0}
         )
