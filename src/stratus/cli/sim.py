@@ -40,9 +40,23 @@ def up(
     speed: Annotated[
         float | None, typer.Option(help="Virtual seconds per wall second (default 1).")
     ] = None,
+    load: Annotated[
+        float | None,
+        typer.Option(
+            help="Requests per second each app's workload sends (default: the rate "
+            "the app declares; 0 sends none)."
+        ),
+    ] = None,
+    rules: Annotated[
+        list[Path] | None, typer.Option(help="Extra Prometheus alerting-rule files or folders.")
+    ] = None,
+    behaviours: Annotated[
+        list[Path] | None, typer.Option(help="Extra image behaviour files or folders.")
+    ] = None,
 ) -> None:
     """Start the emulated cloud and serve the Kubernetes API until interrupted."""
     from stratus.sim.apps import load_app
+    from stratus.sim.behaviours import BehaviourRegistry
     from stratus.sim.cloud import Cloud
     from stratus.sim.errors import DefinitionError, SimError
 
@@ -60,34 +74,51 @@ def up(
     sim = settings.sim
     try:
         apps = [load_app(name) for name in app or []]
+        registry = BehaviourRegistry.load(behaviours or [])
+        cloud = Cloud(
+            seed=sim.seed,
+            nodes=sim.nodes,
+            start=time.time(),
+            behaviours=registry,
+            rules=tuple(rules or ()),
+        )
     except DefinitionError as exc:
         _console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from exc
-    cloud = Cloud(seed=sim.seed, nodes=sim.nodes, start=time.time())
     for application in apps:
         try:
             cloud.deploy(application)
         except SimError as exc:
             _console.print(f"[red]error:[/red] deploying {application.name}: {exc}")
             raise typer.Exit(1) from exc
+        if application.workload is not None and load != 0:
+            cloud.start_load(application, rate=load)
     try:
         served = cloud.serve(port=sim.port)
+        telemetry = cloud.serve_telemetry()
     except OSError as exc:
         _console.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from exc
     config_path = kubeconfig or settings.state_dir / "sim" / "kubeconfig"
     cloud.write_kubeconfig(config_path, served)
     endpoints_path = config_path.parent / "endpoints.json"
-    endpoints_path.write_text(json.dumps({"kubernetes": served.url}, indent=2) + "\n")
+    endpoints = {"kubernetes": served.url, **{k: v.url for k, v in telemetry.items()}}
+    endpoints_path.write_text(json.dumps(endpoints, indent=2) + "\n")
     _console.print(
         f"[bold]STRATUS emulated cloud[/bold]: {sim.nodes} nodes, seed {sim.seed}, "
         f"speed {sim.speed:g}x"
     )
     _console.print(f"  Kubernetes API  {served.url}")
+    _console.print(f"  Prometheus      {telemetry['prometheus'].url}")
+    _console.print(f"  Jaeger          {telemetry['jaeger'].url}")
     _console.print(f"  kubeconfig      {config_path}  (context stratus-sim)")
     _console.print(f"  endpoints       {endpoints_path}")
     for application in apps:
-        _console.print(f"  app             {application.name} (namespace {application.namespace})")
+        workload = cloud.traffic.workloads.get(f"{application.name}-load")
+        rate = f", load {workload.spec.rate:g} req/s" if workload is not None else ""
+        _console.print(
+            f"  app             {application.name} (namespace {application.namespace}{rate})"
+        )
     _console.print(f"\n  export KUBECONFIG={config_path}\n  kubectl get nodes\n")
     _console.print("Press Ctrl-C to stop.")
 

@@ -13,15 +13,25 @@ from typing import Any
 import yaml
 
 from stratus.sim.api import ApiService, WriteOptions
-from stratus.sim.apps import App
+from stratus.sim.apps import App, load_app
 from stratus.sim.behaviours import BehaviourRegistry
 from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
 from stratus.sim.controllers import ControllerEnv, ControllerManager, EventRecorder
+from stratus.sim.faults import FaultRunner, FaultSpec, InProcessClient
 from stratus.sim.kinds import Kinds, ResourceKind, default_kinds
 from stratus.sim.kubeconfig import write_kubeconfig
 from stratus.sim.runtime import ContainerTable, LogBook
 from stratus.sim.server import ServedApp, ServerContext, build_app
+from stratus.sim.server.observability import (
+    ObservabilityContext,
+    exposition_text,
+    jaeger_app,
+    prometheus_app,
+)
 from stratus.sim.store import Obj, Store
+from stratus.sim.telemetry.alerts import AlertManager, load_rules
+from stratus.sim.telemetry.monitor import Monitor
+from stratus.sim.telemetry.promql import instant_query
 from stratus.sim.traffic import Traffic, Workload
 from stratus.sim.traffic.shell import Shell
 
@@ -41,6 +51,7 @@ class Cloud:
         kinds: Kinds | None = None,
         behaviours: BehaviourRegistry | None = None,
         system: bool = True,
+        rules: tuple[Path, ...] = (),
     ) -> None:
         """``system`` adds the cluster's own workloads (DNS, kube-proxy) and objects."""
         if nodes < 1:
@@ -75,6 +86,11 @@ class Cloud:
             self.store, self.clock, self.containers, self.logs, random.Random(seed + 4)
         )
         self.shell = Shell(self.traffic)
+        self.monitor = Monitor(
+            self.store, self.clock, self.containers, self.traffic.metrics, self.traffic.usage_of
+        )
+        self.alerts = AlertManager(load_rules(rules), self._evaluate)
+        self.monitor.after_scrape(self.alerts.run)
         self._served: list[ServedApp] = []
         self._system = system
         self._bootstrap(nodes)
@@ -142,6 +158,29 @@ class Cloud:
         self.traffic.start_workload(workload)
         return workload
 
+    # -- faults ---------------------------------------------------------------------------
+
+    def fault_runner(self, namespace: str, app: App | None = None) -> FaultRunner:
+        """Applies fault steps to the app in ``namespace`` through the in-process API, the
+        way a client would; ``app`` gives the manifests a ``redeploy`` step re-creates."""
+        client = InProcessClient(self.api, self.shell, self.advance, self.controllers.pump)
+
+        def manifests() -> list[Obj]:
+            docs = app.manifests if app is not None else []
+            return [_without_namespace(doc) for doc in docs if doc.get("kind") != "Namespace"]
+
+        return FaultRunner(client, namespace, manifests)
+
+    def inject(self, fault: FaultSpec, namespace: str | None = None) -> list[str]:
+        """Apply a fault's injection steps to its app (in ``namespace`` if it was moved)."""
+        app = load_app(fault.app)
+        return self.fault_runner(namespace or app.namespace, app).inject(fault)
+
+    def recover(self, fault: FaultSpec, namespace: str | None = None) -> list[str]:
+        """Apply a fault's recovery steps, undoing what ``inject`` changed."""
+        app = load_app(fault.app)
+        return self.fault_runner(namespace or app.namespace, app).recover(fault)
+
     # -- time ----------------------------------------------------------------------------
 
     def advance(self, seconds: float) -> None:
@@ -189,6 +228,32 @@ class Cloud:
         result = self.shell.run(namespace, pod, container, command, stdin)
         self.controllers.pump()
         return result.code, result.stdout, result.stderr
+
+    def _evaluate(self, expr: str, t: float) -> list[tuple[dict[str, str], float]]:
+        return [
+            (sample.metric, sample.value)
+            for sample in instant_query(self.monitor.tsdb, expr, t).vector
+        ]
+
+    def serve_telemetry(
+        self, prometheus_port: int = 0, jaeger_port: int = 0, host: str = "127.0.0.1"
+    ) -> dict[str, ServedApp]:
+        """Serve the Prometheus and Jaeger query APIs; returns them by name."""
+        ctx = ObservabilityContext(
+            tsdb=self.monitor.tsdb,
+            alerts=self.alerts,
+            traces=self.traffic.traces,
+            clock=self.clock,
+            lock=self.store.lock,
+            exposition=lambda: exposition_text(list(self.monitor.samples())),
+        )
+        apps = {
+            "prometheus": ServedApp(prometheus_app(ctx), host=host, port=prometheus_port),
+            "jaeger": ServedApp(jaeger_app(ctx), host=host, port=jaeger_port),
+        }
+        for app in apps.values():
+            self._served.append(app.start())
+        return apps
 
     def write_kubeconfig(self, path: Path, served: ServedApp) -> Path:
         return write_kubeconfig(path, served.url)
@@ -305,6 +370,11 @@ class Cloud:
                 },
             },
         }
+
+
+def _without_namespace(doc: dict[str, Any]) -> Obj:
+    meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != "namespace"}
+    return {**doc, "metadata": meta}
 
 
 def _pod_cidr(index: int) -> str:

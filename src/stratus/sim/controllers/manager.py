@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from stratus.sim.controllers.base import Controller, ControllerEnv
+from stratus.sim.controllers.chaos import ChaosController
 from stratus.sim.controllers.daemonset import DaemonSetController
 from stratus.sim.controllers.deployment import DeploymentController
 from stratus.sim.controllers.endpoints import EndpointsController
@@ -45,6 +46,7 @@ class ControllerManager:
             EndpointsController(env),
             QuotaController(env),
             DisruptionBudgetController(env),
+            ChaosController(env),
         ]
         env.store.add_listener(self._observe)
 

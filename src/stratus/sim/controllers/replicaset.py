@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from stratus.sim.api import WriteOptions
@@ -14,6 +15,7 @@ from stratus.sim.store import Obj, ObjectKey
 __all__ = ["ReplicaSetController", "deletion_rank"]
 
 _BURST = 500
+_RETRY_SECONDS = 10.0
 _COMPONENT = "replicaset-controller"
 
 
@@ -82,6 +84,8 @@ class ReplicaSetController(Controller):
                     f"Error creating: {exc.message}",
                     component=_COMPONENT,
                 )
+                key = ("replicasets.apps", rs["metadata"]["namespace"], rs["metadata"]["name"])
+                self.env.clock.call_later(_RETRY_SECONDS, functools.partial(self.enqueue, key))
                 return
             self.env.events.record(
                 rs,

@@ -104,8 +104,9 @@ class VolumeController(Controller):
             if claim and (
                 claim.get("name") != pvc["metadata"]["name"]
                 or claim.get("namespace") != pvc["metadata"]["namespace"]
+                or claim.get("uid", pvc["metadata"]["uid"]) != pvc["metadata"]["uid"]
             ):
-                continue
+                continue  # reserved for another claim, or still held by a deleted one
             if (pv.get("status") or {}).get("phase") not in (
                 "Available",
                 "Pending",

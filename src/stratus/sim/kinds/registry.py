@@ -118,6 +118,19 @@ class Kinds:
         """By the store key (``deployments.apps``); a KeyError names an unknown resource."""
         return self._by_resource[resource]
 
+    def lookup(self, name: str) -> ResourceKind | None:
+        """A kind by what a user types: ``deploy``, ``deployments``, ``Deployment``,
+        ``deployment.apps`` or ``deployments.apps`` (core and apps win name clashes)."""
+        wanted = name.lower()
+        base, _, group = wanted.partition(".")
+        for rk in sorted(self.all(), key=lambda r: (r.group not in ("", "apps"), r.group)):
+            if group and rk.group != group:
+                continue
+            names = {rk.plural, rk.singular, rk.kind.lower(), *rk.decl.short_names}
+            if base in names:
+                return rk
+        return None
+
     def generation_resources(self) -> frozenset[str]:
         return frozenset(rk.resource for rk in self.all() if rk.tracks_generation)
 

@@ -43,6 +43,7 @@ class _Usage:
     busy_ms: float = 0.0  # this tick
     utilization: float = 0.0  # last tick
     cpu_seconds: float = 0.0  # cumulative
+    throttled: float = 0.0  # cumulative CFS periods throttled
     requests: int = 0
     error_lines: int = 0
 
@@ -123,7 +124,10 @@ class Traffic:
             capacity = self._capacity_ms(container, dt) if container is not None else 1.0
             idle = self._idle_ms(container, dt) if container is not None else 0.0
             usage.utilization = (usage.busy_ms + idle) / capacity
-            usage.cpu_seconds += (usage.busy_ms + idle) / 1000.0
+            used = min(usage.busy_ms + idle, capacity)
+            usage.cpu_seconds += used / 1000.0
+            if container is not None and container.cpu_limit and usage.utilization > 0.8:
+                usage.throttled += dt / 0.1 * min(1.0, usage.utilization - 0.8) * 5
             usage.busy_ms = 0.0
             usage.error_lines = 0
             if container is None:
@@ -440,6 +444,11 @@ class Traffic:
     def cpu_seconds(self, container: RunningContainer) -> float:
         usage = self.usage.get(container.key)
         return usage.cpu_seconds if usage is not None else 0.0
+
+    def usage_of(self, container: RunningContainer) -> tuple[float, float]:
+        """CPU seconds used and CFS periods throttled so far (for cAdvisor)."""
+        usage = self.usage.get(container.key)
+        return (usage.cpu_seconds, usage.throttled) if usage is not None else (0.0, 0.0)
 
     def utilization(self, container: RunningContainer) -> float:
         usage = self.usage.get(container.key)

@@ -142,14 +142,18 @@ class Kubelet(Controller):
         run.mount_error = ""
         spec = pod.get("spec") or {}
         for container in spec.get("initContainers") or []:
-            crun = self._container(run, container, init=True)
+            crun = self._container(pod, run, container, init=True)
             self._step(pod, run, crun, container, init=True)
             if not (crun.state == "terminated" and crun.exit_code == 0):
                 break
         else:
             for container in spec.get("containers") or []:
                 self._step(
-                    pod, run, self._container(run, container, init=False), container, init=False
+                    pod,
+                    run,
+                    self._container(pod, run, container, init=False),
+                    container,
+                    init=False,
                 )
         self._write_status(pod, run)
         due = [c.next_at for c in run.containers.values() if c.next_at > now]
@@ -201,13 +205,25 @@ class Kubelet(Controller):
             uid=pod["metadata"]["uid"], node=name, ip=candidate, start_time=self.env.clock.now()
         )
 
-    def _container(self, run: PodRun, spec: dict[str, Any], init: bool) -> ContainerRun:
+    def _container(self, pod: Obj, run: PodRun, spec: dict[str, Any], init: bool) -> ContainerRun:
         crun = run.containers.get(spec["name"])
         if crun is None:
             crun = run.containers[spec["name"]] = ContainerRun(
                 spec["name"], init, spec.get("image", "")
             )
         elif crun.image != spec.get("image", "") and crun.phase not in ("done",):
+            # Only the image of a pod's container may change; the kubelet restarts it.
+            if crun.state == "running":
+                self._event(
+                    pod,
+                    "Normal",
+                    "Killing",
+                    f"Container {crun.name} definition changed, will be restarted",
+                    _field_path(spec, init),
+                )
+                if crun.launch is not None:
+                    self._log_lines(run, crun, crun.launch.logs.stop)
+            self.env.containers.remove(run.uid, crun.name)
             crun.image = spec.get("image", "")
             crun.phase, crun.state, crun.reason = "pull", "waiting", "ContainerCreating"
             crun.ready = crun.started = False
