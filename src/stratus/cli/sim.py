@@ -8,7 +8,7 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -152,3 +152,136 @@ def apps_command() -> None:
             f"[bold]{name}[/bold]  namespace {application.namespace}, "
             f"{len(application.manifests)} objects\n  {application.description}"
         )
+
+
+fault_app = typer.Typer(
+    help="Faults as data: list, show, inject and recover them.", no_args_is_help=True
+)
+sim_app.add_typer(fault_app, name="fault")
+
+_FaultFiles = Annotated[
+    list[Path] | None, typer.Option("--file", help="Extra fault files or folders.")
+]
+
+
+def _catalog(files: list[Path] | None) -> Any:
+    from stratus.sim.errors import DefinitionError
+    from stratus.sim.faults import FaultCatalog
+
+    try:
+        return FaultCatalog(files or [])
+    except DefinitionError as exc:
+        _console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def _fault(files: list[Path] | None, name: str) -> Any:
+    catalog = _catalog(files)
+    try:
+        return catalog.get(name)
+    except KeyError as exc:
+        _console.print(f"[red]error:[/red] {exc.args[0]} (see `stratus sim fault list`)")
+        raise typer.Exit(2) from exc
+
+
+@fault_app.command("list")
+def fault_list(
+    app: Annotated[str | None, typer.Option(help="Only the faults of this app.")] = None,
+    files: _FaultFiles = None,
+) -> None:
+    """List the known faults."""
+    rows = [("NAME", "APP", "SOURCE", "CATEGORY", "LEVEL")]
+    rows += [
+        (f.name, f.app, f.source, f.category, f.level)
+        for f in _catalog(files).all()
+        if app is None or f.app == app
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        typer.echo(
+            "   ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False))
+            + "   "
+            + row[-1]
+        )
+
+
+@fault_app.command("show")
+def fault_show(name: str, files: _FaultFiles = None) -> None:
+    """Print a fault's definition as YAML."""
+    import yaml
+
+    fault = _fault(files, name)
+    typer.echo(
+        yaml.safe_dump(
+            fault.model_dump(exclude_none=True, exclude_defaults=False), sort_keys=False, width=100
+        ),
+        nl=False,
+    )
+
+
+def _apply(
+    name: str,
+    files: list[Path] | None,
+    namespace: str | None,
+    kubeconfig: Path | None,
+    recover: bool,
+) -> None:
+    from stratus.sim.apps import load_app
+    from stratus.sim.errors import SimError
+    from stratus.sim.faults import FaultRunner, app_manifests
+    from stratus.sim.faults.remote import RemoteClient
+
+    fault = _fault(files, name)
+    settings = load_settings()
+    config_path = kubeconfig or settings.state_dir / "sim" / "kubeconfig"
+    if not config_path.is_file():
+        _console.print(
+            f"[red]error:[/red] no kubeconfig at {config_path}: start a cloud with "
+            "`stratus sim up` or pass --kubeconfig"
+        )
+        raise typer.Exit(2)
+    app = load_app(fault.app)
+    target = namespace or app.namespace
+    steps = fault.recover if recover else fault.inject
+    verb = "recovering from" if recover else "injecting"
+    _console.print(f"{verb} [bold]{fault.name}[/bold] in namespace {target}")
+    with RemoteClient(config_path) as client:
+        runner = FaultRunner(client, target, lambda: app_manifests(app, target))
+        for index, step in enumerate(steps, 1):
+            try:
+                result = runner.step(step)
+            except (SimError, ValueError, RuntimeError) as exc:
+                _console.print(f"[red]error:[/red] step {index} ({step.kind}): {exc}")
+                raise typer.Exit(1) from exc
+            last = result.strip().splitlines()[-1] if result.strip() else "done"
+            _console.print(f"  {index}. {step.kind}: {last}")
+
+
+@fault_app.command("inject")
+def fault_inject(
+    name: str,
+    namespace: Annotated[
+        str | None, typer.Option(help="Where the app runs (default: its own).")
+    ] = None,
+    kubeconfig: Annotated[
+        Path | None, typer.Option(help="Cluster to change (default: the one `sim up` wrote).")
+    ] = None,
+    files: _FaultFiles = None,
+) -> None:
+    """Inject a fault into its app in a running cloud."""
+    _apply(name, files, namespace, kubeconfig, recover=False)
+
+
+@fault_app.command("recover")
+def fault_recover(
+    name: str,
+    namespace: Annotated[
+        str | None, typer.Option(help="Where the app runs (default: its own).")
+    ] = None,
+    kubeconfig: Annotated[
+        Path | None, typer.Option(help="Cluster to change (default: the one `sim up` wrote).")
+    ] = None,
+    files: _FaultFiles = None,
+) -> None:
+    """Undo a fault's changes."""
+    _apply(name, files, namespace, kubeconfig, recover=True)

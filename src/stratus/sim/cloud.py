@@ -17,7 +17,7 @@ from stratus.sim.apps import App, load_app
 from stratus.sim.behaviours import BehaviourRegistry
 from stratus.sim.clock import DEFAULT_EPOCH, VirtualClock
 from stratus.sim.controllers import ControllerEnv, ControllerManager, EventRecorder
-from stratus.sim.faults import FaultRunner, FaultSpec, InProcessClient
+from stratus.sim.faults import FaultRunner, FaultSpec, InProcessClient, app_manifests
 from stratus.sim.kinds import Kinds, ResourceKind, default_kinds
 from stratus.sim.kubeconfig import write_kubeconfig
 from stratus.sim.runtime import ContainerTable, LogBook
@@ -166,8 +166,7 @@ class Cloud:
         client = InProcessClient(self.api, self.shell, self.advance, self.controllers.pump)
 
         def manifests() -> list[Obj]:
-            docs = app.manifests if app is not None else []
-            return [_without_namespace(doc) for doc in docs if doc.get("kind") != "Namespace"]
+            return app_manifests(app, namespace) if app is not None else []
 
         return FaultRunner(client, namespace, manifests)
 
@@ -370,11 +369,6 @@ class Cloud:
                 },
             },
         }
-
-
-def _without_namespace(doc: dict[str, Any]) -> Obj:
-    meta = {k: v for k, v in (doc.get("metadata") or {}).items() if k != "namespace"}
-    return {**doc, "metadata": meta}
 
 
 def _pod_cidr(index: int) -> str:

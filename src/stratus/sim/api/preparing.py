@@ -48,9 +48,6 @@ def prepare_create(api: ApiService, rk: ResourceKind, obj: Obj) -> None:
     if kind == "Pod":
         _pod_resources(obj.get("spec") or {})
         obj["status"] = {"phase": "Pending", "qosClass": pod_qos_class(obj.get("spec") or {})}
-    elif kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"):
-        template_spec = ((obj.get("spec") or {}).get("template") or {}).get("spec") or {}
-        _pod_resources(template_spec)
     if kind == "Service":
         _allocate(api, obj, None)
     elif kind == "Secret":
@@ -77,7 +74,8 @@ def prepare_update(api: ApiService, rk: ResourceKind, old: Obj, obj: Obj) -> Non
 
 
 def _pod_resources(spec: dict[str, Any]) -> None:
-    """Requests default to limits when only limits are given."""
+    """Requests default to limits when only limits are given (for pods only: templates
+    keep what was written, so controllers can compare them with their owners')."""
     for group in ("initContainers", "containers"):
         for container in spec.get(group) or []:
             resources = container.setdefault("resources", {})

@@ -76,6 +76,15 @@ class ChaosController(Controller):
                 for name in spec.get("containerNames") or []:
                     self.env.containers.request_exit(meta["uid"], name, 137, "Error", "")
             records.append({"id": f"{meta['namespace']}/{meta['name']}", "phase": "Injected"})
+            names = spec.get("containerNames") or []
+            self.env.events.record(
+                chaos,
+                "Normal",
+                "Applied",
+                f"Successfully apply chaos for {meta['namespace']}/{meta['name']}"
+                + "".join(f"/{n}" for n in names),
+                component="records",
+            )
         update_status(
             self.env.store, chaos, {"phase": "Running", "experiment": {"containerRecords": records}}
         )

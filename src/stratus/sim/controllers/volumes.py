@@ -202,8 +202,8 @@ class VolumeController(Controller):
         spec = pv.get("spec") or {}
         claim = spec.get("claimRef")
         phase = (pv.get("status") or {}).get("phase")
-        if claim is None:
-            if phase in (None, "Pending"):
+        if claim is None:  # never claimed, or an administrator cleared a released volume
+            if phase in (None, "Pending", "Released"):
                 update_status(self.env.store, pv, {"phase": "Available"})
             return
         pvc = self.env.store.get(

@@ -12,7 +12,7 @@ from stratus.sim.errors import DefinitionError
 from stratus.sim.faults.client import ClusterClient, InProcessClient
 from stratus.sim.faults.kubectl import KubectlError
 from stratus.sim.faults.model import Expectation, FaultSpec, Step, load_fault_file
-from stratus.sim.faults.runner import FaultRunner
+from stratus.sim.faults.runner import FaultRunner, app_manifests
 
 __all__ = [
     "ClusterClient",
@@ -23,6 +23,7 @@ __all__ = [
     "InProcessClient",
     "KubectlError",
     "Step",
+    "app_manifests",
     "load_fault_file",
 ]
 

@@ -5,13 +5,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from stratus.sim.apps import App
 from stratus.sim.errors import NotFound
 from stratus.sim.faults.client import ClusterClient, create_if_absent
 from stratus.sim.faults.kubectl import run_kubectl
 from stratus.sim.faults.model import FaultSpec, Step
 from stratus.sim.store import Obj
 
-__all__ = ["FaultRunner"]
+__all__ = ["FaultRunner", "app_manifests"]
+
+
+def app_manifests(app: App, namespace: str) -> list[Obj]:
+    """An app's manifests as a ``redeploy`` step creates them in ``namespace``."""
+    docs = [
+        {
+            **doc,
+            "metadata": {k: v for k, v in (doc.get("metadata") or {}).items() if k != "namespace"},
+        }
+        for doc in app.manifests
+        if doc.get("kind") != "Namespace"
+    ]
+    return [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}, *docs]
 
 
 def _fill(value: Any, namespace: str) -> Any:

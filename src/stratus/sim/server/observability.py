@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,6 +18,8 @@ from starlette.routing import Route
 from stratus.sim.clock import VirtualClock
 from stratus.sim.telemetry.alerts import AlertManager
 from stratus.sim.telemetry.promql import api as promql_api
+from stratus.sim.telemetry.promql.numbers import format_float
+from stratus.sim.telemetry.promql.params import go_quote
 from stratus.sim.telemetry.traces import TraceStore, jaeger_trace
 from stratus.sim.telemetry.tsdb import TSDB
 
@@ -44,10 +46,12 @@ async def _params(request: Request) -> dict[str, list[str]]:
     multi: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         multi.setdefault(key, []).append(value)
-    if request.method == "POST":
-        form = await request.form()
-        for key, item in form.multi_items():
-            multi.setdefault(key, []).append(str(item))
+    content_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if request.method == "POST" and content_type == "application/x-www-form-urlencoded":
+        # as Go's ParseForm reads a POSTed form (no multipart parser is installed)
+        body = (await request.body()).decode("utf-8", errors="replace")
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            multi.setdefault(key, []).append(value)
     return multi
 
 
@@ -136,17 +140,107 @@ def prometheus_app(ctx: ObservabilityContext) -> Starlette:
     )
 
 
-_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|µs|ms|s|m|h)$")
-_UNIT_US = {"us": 1, "µs": 1, "ms": 1000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000}
+_DEFAULT_LIMIT = 100  # Jaeger's query service returns at most this many traces by default
+_DEFAULT_LOOKBACK_US = 3_600_000_000
+_INT = re.compile(r"[+-]?[0-9]+")
+_HEX = re.compile(r"[0-9a-fA-F]+")
+_DURATION_PART = re.compile(r"([0-9]*(?:\.[0-9]*)?)([^0-9.]*)")
+_UNIT_NS = {
+    "ns": 1,
+    "us": 1_000,
+    "µs": 1_000,
+    "μs": 1_000,
+    "ms": 1_000_000,
+    "s": 1_000_000_000,
+    "m": 60_000_000_000,
+    "h": 3_600_000_000_000,
+}
 
 
-def _micros(text: str | None) -> int | None:
+class _ParamError(ValueError):
+    """A request Jaeger's query service rejects; the message is the one it gives."""
+
+
+def _go_int(text: str, bits: int = 64) -> int:
+    """Go's ``strconv.ParseInt(text, 10, bits)``, with its error messages."""
+    if _INT.fullmatch(text) is None:
+        raise _ParamError(f"strconv.ParseInt: parsing {go_quote(text)}: invalid syntax")
+    value = int(text)
+    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
+        raise _ParamError(f"strconv.ParseInt: parsing {go_quote(text)}: value out of range")
+    return value
+
+
+def _go_duration_us(text: str) -> int:
+    """Go's ``time.ParseDuration`` (``1h30m``, ``1.5s``, ``250ms``), in microseconds."""
+    quoted = go_quote(text)
+    rest, sign = text, 1
+    if rest[:1] in ("+", "-"):
+        sign, rest = (-1 if rest[0] == "-" else 1), rest[1:]
+    if rest == "0":
+        return 0
+    if not rest:
+        raise _ParamError(f"time: invalid duration {quoted}")
+    total_ns = 0.0
+    while rest:
+        match = _DURATION_PART.match(rest)
+        assert match is not None  # both groups may be empty
+        number, unit = match.groups()
+        if number in ("", "."):
+            raise _ParamError(f"time: invalid duration {quoted}")
+        if not unit:
+            raise _ParamError(f"time: missing unit in duration {quoted}")
+        if unit not in _UNIT_NS:
+            raise _ParamError(f"time: unknown unit {go_quote(unit)} in duration {quoted}")
+        total_ns += float(number) * _UNIT_NS[unit]
+        rest = rest[match.end() :]
+    return sign * int(total_ns // 1000)
+
+
+def _param(query: Mapping[str, str], name: str, parse: Callable[[str], int]) -> int | None:
+    """A parameter parsed by ``parse``, None when absent; errors name the parameter."""
+    text = query.get(name, "")
     if not text:
         return None
-    match = _DURATION.match(text)
-    if match is None:
-        raise ValueError(f"unable to parse duration {text!r}")
-    return int(float(match.group(1)) * _UNIT_US[match.group(2)])
+    try:
+        return parse(text)
+    except _ParamError as exc:
+        raise _ParamError(f"unable to parse param '{name}': {exc}") from None
+
+
+def _trace_id(text: str) -> str:
+    """Jaeger's ``TraceIDFromString``: up to 32 hex digits (shorter ids are zero-padded)."""
+    if len(text) > 32:
+        raise _ParamError(f"TraceID cannot be longer than 32 hex characters: {text}")
+    parts = [text[:-16], text[-16:]] if len(text) > 16 else [text]
+    for part in parts:
+        if _HEX.fullmatch(part) is None:
+            raise _ParamError(f"strconv.ParseUint: parsing {go_quote(part)}: invalid syntax")
+    return text.lower().rjust(32, "0")
+
+
+def _tags(simple: list[str], json_tags: list[str]) -> dict[str, str]:
+    """``tag=key:value`` (repeatable) and ``tags={"key":"value"}``, merged as Jaeger does."""
+    tags: dict[str, str] = {}
+    for tag in simple:
+        key, sep, value = tag.partition(":")
+        if not sep:
+            raise _ParamError(f"malformed 'tag' parameter, expecting key:value, received: {tag}")
+        tags[key] = value
+    for text in json_tags:
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise _ParamError(
+                f"malformed 'tags' parameter, cannot unmarshal JSON: {exc.msg}"
+            ) from None
+        if not isinstance(parsed, dict) or not all(isinstance(v, str) for v in parsed.values()):
+            raise _ParamError(
+                "malformed 'tags' parameter, cannot unmarshal JSON: "
+                "expected an object of string values"
+            )
+        tags.update(parsed)
+    return tags
 
 
 def _jaeger(
@@ -180,53 +274,76 @@ def jaeger_app(ctx: ObservabilityContext) -> Starlette:
 
     async def operations(request: Request) -> Response:
         service = request.query_params.get("service", "")
+        if not service:
+            return _bad("parameter 'service' is required")
         with ctx.lock:
             names = ctx.traces.operations(service)
         return _jaeger([{"name": n, "spanKind": "server"} for n in names])
 
     async def traces(request: Request) -> Response:
+        """``GET /api/traces``, its parameters checked in the order Jaeger checks them;
+        ``lookback`` (a duration the UI also sends) stands in for an absent ``start``."""
         query = request.query_params
-        service = query.get("service")
-        if not service:
-            return _bad("parameter 'service' is required")
         try:
             now_us = int(ctx.clock.now() * 1e6)
-            end = int(query["end"]) if query.get("end") else now_us
-            lookback = _micros(query.get("lookback")) if query.get("lookback") else None
-            start = (
-                int(query["start"])
-                if query.get("start")
-                else (end - lookback if lookback else end - 3_600_000_000)
-            )
-            limit = int(query.get("limit") or 20)
-            tags = json.loads(query["tags"]) if query.get("tags") else None
-            minimum, maximum = _micros(query.get("minDuration")), _micros(query.get("maxDuration"))
-        except (ValueError, json.JSONDecodeError) as exc:
+            start = _param(query, "start", _go_int)
+            end = _param(query, "end", _go_int)
+            end = now_us if end is None else end
+            lookback = _param(query, "lookback", _go_duration_us)
+            if start is None:
+                start = end - (lookback or _DEFAULT_LOOKBACK_US)
+            tags = _tags(query.getlist("tag"), query.getlist("tags"))
+            limit = _go_int(query["limit"], 32) if query.get("limit") else _DEFAULT_LIMIT
+            minimum = _param(query, "minDuration", _go_duration_us)
+            maximum = _param(query, "maxDuration", _go_duration_us)
+            ids = []
+            for text in query.getlist("traceID"):
+                try:
+                    ids.append(_trace_id(text))
+                except _ParamError as exc:
+                    raise _ParamError(f"cannot parse traceID param: {exc}") from None
+            if not ids and not query.get("service"):
+                raise _ParamError("parameter 'service' is required")
+            if minimum and maximum and maximum < minimum:
+                raise _ParamError("'maxDuration' should be greater than 'minDuration'")
+        except _ParamError as exc:
             return _bad(str(exc))
-        if tags is not None and not isinstance(tags, dict):
-            return _bad("malformed 'tags' parameter: expected a JSON object")
         with ctx.lock:
-            found = ctx.traces.find(
-                service,
-                query.get("operation"),
-                start,
-                end,
-                {str(k): str(v) for k, v in (tags or {}).items()},
-                minimum,
-                maximum,
-                limit,
-            )
+            if ids:
+                found = [spans for i in ids if (spans := ctx.traces.trace(i)) is not None]
+            else:
+                found = ctx.traces.find(
+                    query["service"],
+                    query.get("operation"),
+                    start,
+                    end,
+                    tags,
+                    minimum or None,
+                    maximum or None,
+                    limit if limit > 0 else _DEFAULT_LIMIT,
+                )
             data = [jaeger_trace(spans) for spans in found]
         return _jaeger(data)
 
     async def trace(request: Request) -> Response:
+        try:
+            trace_id = _trace_id(request.path_params["trace_id"])
+        except _ParamError as exc:
+            return _bad(str(exc))
         with ctx.lock:
-            spans = ctx.traces.trace(request.path_params["trace_id"])
+            spans = ctx.traces.trace(trace_id)
             if spans is None:
                 return _jaeger(None, 0, [{"code": 404, "msg": "trace not found"}], 404)
             return _jaeger([jaeger_trace(spans)])
 
     async def dependencies(request: Request) -> Response:
+        """``GET /api/dependencies``: ``endTs`` and ``lookback`` (milliseconds) are checked;
+        the links counted are those of every trace recorded so far."""
+        try:
+            _param(request.query_params, "endTs", _go_int)
+            _param(request.query_params, "lookback", _go_int)
+        except _ParamError as exc:
+            return _bad(str(exc))
         with ctx.lock:
             return _jaeger(ctx.traces.dependencies())
 
@@ -243,26 +360,33 @@ def jaeger_app(ctx: ObservabilityContext) -> Starlette:
 
 
 def exposition_text(samples: Iterable[tuple[Mapping[str, str], float]]) -> str:
-    """Samples in the Prometheus text exposition format."""
-    lines: list[str] = []
-    seen_types: set[str] = set()
-    for labels, value in samples:
+    """Samples in the Prometheus text exposition format: the lines of each metric family
+    together under its ``# TYPE`` line, values with every digit they have."""
+    rows = list(samples)
+    histograms = {
+        labels["__name__"][: -len("_bucket")]
+        for labels, _ in rows
+        if labels["__name__"].endswith("_bucket")
+    }
+    families: dict[str, list[str]] = {}
+    for labels, value in rows:
         name = labels["__name__"]
-        family = re.sub(r"_(bucket|sum|count)$", "", name)
-        if family not in seen_types:
-            seen_types.add(family)
+        stripped = re.sub(r"_(bucket|sum|count)$", "", name)
+        family = stripped if stripped in histograms else name
+        lines = families.get(family)
+        if lines is None:
             kind = (
-                "counter"
-                if name.endswith("_total")
-                else ("histogram" if name != family else "gauge")
+                "histogram"
+                if family in histograms
+                else ("counter" if name.endswith("_total") else "gauge")
             )
-            lines.append(f"# TYPE {family} {kind}")
+            lines = families[family] = [f"# TYPE {family} {kind}"]
         rendered = ",".join(
             f'{k}="{_escape(v)}"' for k, v in sorted(labels.items()) if k != "__name__"
         )
-        number = "NaN" if math.isnan(value) else ("+Inf" if value == math.inf else f"{value:g}")
+        number = format_float(value)
         lines.append(f"{name}{{{rendered}}} {number}" if rendered else f"{name} {number}")
-    return "\n".join(lines) + "\n"
+    return "".join(f"{line}\n" for lines in families.values() for line in lines)
 
 
 def _escape(value: str) -> str:

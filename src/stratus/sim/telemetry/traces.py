@@ -123,7 +123,14 @@ def _matches(
         return False
     if max_us is not None and span.duration_us > max_us:
         return False
-    return all(str(span.tags.get(k, "")).lower() == str(v).lower() for k, v in (tags or {}).items())
+    return all(str(_tag(span, k)).lower() == str(v).lower() for k, v in (tags or {}).items())
+
+
+def _tag(span: Span, key: str) -> object:
+    """A span's tag as Jaeger reports it; ``error`` is set only on failed spans."""
+    if key == "error":
+        return "true" if span.error else ""
+    return span.tags.get(key, "")
 
 
 def jaeger_trace(spans: Iterable[Span]) -> dict[str, Any]:

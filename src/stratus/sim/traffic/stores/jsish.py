@@ -124,11 +124,21 @@ class _Parser:
             return Invocation(None, "show", (what,))
         if root in ("print", "printjson"):
             self.take("(")
+            if self.peek()[1] == "db":
+                # printjson(db.getUsers()): the call's result, printed as the shell prints it
+                self.take()
+                inner = self._db_call("")
+                self.take(")")
+                return inner
             arg = self.value()
             self.take(")")
             return Invocation(None, "print", (arg,))
         if root != "db":
             raise ScriptError(f"ReferenceError: {root} is not defined")
+        return self._db_call(assign)
+
+    def _db_call(self, assign: str) -> Invocation:
+        """The rest of ``db.method(args)`` or ``db.getSiblingDB(name).method(args)``."""
         database: str | None = None
         while True:
             self.take(".")

@@ -1,0 +1,1 @@
+"""Requests through the emulated cloud: healthy apps and reproducible runs."""
