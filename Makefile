@@ -26,7 +26,7 @@ demo: .venv/.synced
 	$(UV) run --frozen stratus sim up --app demo
 
 test: check
-	$(UV) run --frozen pytest -q
+	$(UV) run --frozen pytest -q -n auto --dist worksteal
 
 lint: .venv/.synced
 	$(UV) run --frozen ruff check src tests benchmarks

@@ -159,6 +159,10 @@ fault_app = typer.Typer(
 )
 sim_app.add_typer(fault_app, name="fault")
 
+_AppNamespace = Annotated[str | None, typer.Option(help="Where the app runs (default: its own).")]
+_TargetKubeconfig = Annotated[
+    Path | None, typer.Option(help="Cluster to change (default: the one `sim up` wrote).")
+]
 _FaultFiles = Annotated[
     list[Path] | None, typer.Option("--file", help="Extra fault files or folders.")
 ]
@@ -260,12 +264,8 @@ def _apply(
 @fault_app.command("inject")
 def fault_inject(
     name: str,
-    namespace: Annotated[
-        str | None, typer.Option(help="Where the app runs (default: its own).")
-    ] = None,
-    kubeconfig: Annotated[
-        Path | None, typer.Option(help="Cluster to change (default: the one `sim up` wrote).")
-    ] = None,
+    namespace: _AppNamespace = None,
+    kubeconfig: _TargetKubeconfig = None,
     files: _FaultFiles = None,
 ) -> None:
     """Inject a fault into its app in a running cloud."""
@@ -275,12 +275,8 @@ def fault_inject(
 @fault_app.command("recover")
 def fault_recover(
     name: str,
-    namespace: Annotated[
-        str | None, typer.Option(help="Where the app runs (default: its own).")
-    ] = None,
-    kubeconfig: Annotated[
-        Path | None, typer.Option(help="Cluster to change (default: the one `sim up` wrote).")
-    ] = None,
+    namespace: _AppNamespace = None,
+    kubeconfig: _TargetKubeconfig = None,
     files: _FaultFiles = None,
 ) -> None:
     """Undo a fault's changes."""

@@ -98,14 +98,37 @@ class Probe:
 
     # -- verdicts --------------------------------------------------------------------------
 
-    def problems(self, entry: str) -> list[str]:
+    def p95_by_service(self, window: str = "5m") -> dict[str, float]:
+        """p95 latency (ms) of every service that serves at least one request a minute."""
+        match = f'namespace="{self.namespace}",span_kind="SPAN_KIND_SERVER"'
+        busy = {
+            r["metric"]["service_name"]
+            for r in self.query(
+                f"sum by (service_name) (rate({_CALLS}{{{match}}}[{window}])) > 1/60"
+            )
+        }
+        return {
+            r["metric"]["service_name"]: float(r["value"][1])
+            for r in self.query(
+                f"histogram_quantile(0.95, sum by (service_name, le) "
+                f"(rate({_DURATION}{{{match}}}[{window}])))"
+            )
+            if r["metric"]["service_name"] in busy
+        }
+
+    def problems(self, entry: str, baseline: dict[str, float] | None = None) -> list[str]:
         """Why the app is not healthy (empty when it is): firing alerts, unavailable
-        deployments, or 1% or more failing requests at the entry service."""
+        deployments, 1% or more failing requests at the entry service, or a service whose
+        p95 latency is more than twice (and 50 ms above) its ``baseline``."""
         found = [f"alert {name} firing" for name in sorted(self.firing_alerts())]
         found += [f"deployment {d} unavailable" for d in self.deployments_unavailable()]
         rate = self.error_rate(entry)
         if rate >= 0.01:
             found.append(f"{rate:.1%} of requests to {entry} fail")
+        for service, p95 in sorted(self.p95_by_service().items()):
+            before = (baseline or {}).get(service)
+            if before is not None and p95 > max(2 * before, before + 50):
+                found.append(f"p95 latency of {service} {p95:.0f} ms (was {before:.0f} ms)")
         return found
 
     def missing_symptoms(self, expect: Expectation) -> list[str]:

@@ -21,7 +21,7 @@ WARM_UP = 420.0  # start-up crash loops (services racing their databases) settle
 RECOVERY = 600.0  # long enough for every shipped alert to resolve after a fix
 STEP = 5.0
 
-pytestmark = [pytest.mark.kubectl, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.kubectl, pytest.mark.timeout(300)]
 
 
 class Lab:
@@ -48,7 +48,8 @@ class Lab:
         self.cloud.settle(seconds, step=STEP)
 
     def type(self, line: str) -> None:
-        words = shlex.split(line.replace("{namespace}", self.app.namespace))
+        line = line.replace("{namespace}", self.app.namespace)
+        words = shlex.split(line.replace("{app_dir}", str(self.app.source)))
         assert words[0] == "kubectl", line
         self.served.kubectl_advancing(*words[1:], step=STEP)  # kubectl may wait on the cluster
 
@@ -73,6 +74,7 @@ def test_fault_shows_symptoms_and_the_fix_heals(
     fault = CATALOG.get(name)
     lab = _lab(lab_for, fault, tmp_path)
     assert lab.probe.problems(lab.entry) == [], "the app must be healthy before the fault"
+    baseline = lab.probe.p95_by_service()
 
     lab.cloud.inject(fault)
     lab.settle(fault.settle)
@@ -80,12 +82,12 @@ def test_fault_shows_symptoms_and_the_fix_heals(
 
     lab.settle(RECOVERY)
     if fault.self_healing:
-        assert lab.probe.problems(lab.entry) == []
+        assert lab.probe.problems(lab.entry, baseline) == []
         return
-    assert lab.probe.problems(lab.entry) != [], "doing nothing must not bring health back"
+    assert lab.probe.problems(lab.entry, baseline) != [], "doing nothing must not heal it"
 
     assert fault.fix, f"{name} has no fix"
     for line in fault.fix:
         lab.type(line)
     lab.settle(RECOVERY)
-    assert lab.probe.problems(lab.entry) == []
+    assert lab.probe.problems(lab.entry, baseline) == []

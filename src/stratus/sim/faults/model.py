@@ -25,6 +25,7 @@ _STEP_KINDS = (
     "node",
     "redeploy",
     "chaos",
+    "flag",
 )
 
 
@@ -41,7 +42,9 @@ class Step(BaseModel):
     * ``wait``: seconds of virtual time;
     * ``node``: ``{name, condition: Ready, status: "False"|"Unknown"|"True"}``;
     * ``redeploy``: ``{}``: create the app's manifests again (what exists is kept);
-    * ``chaos``: a Chaos Mesh experiment manifest (``NetworkChaos``, ``PodChaos``).
+    * ``chaos``: a Chaos Mesh experiment manifest (``NetworkChaos``, ``PodChaos``);
+    * ``flag``: ``{configmap, key, name, variant}``: set a feature flag's default variant in
+      the flagd definition a ConfigMap holds (as an operator editing it would).
 
     Strings may use ``{namespace}``, the namespace the app runs in."""
 
@@ -56,6 +59,7 @@ class Step(BaseModel):
     node: dict[str, Any] | None = None
     redeploy: dict[str, Any] | None = None
     chaos: dict[str, Any] | None = None
+    flag: dict[str, Any] | None = None
 
     @model_validator(mode="after")
     def _one(self) -> Step:
@@ -110,7 +114,9 @@ class FaultSpec(BaseModel):
     inject: list[Step] = Field(min_length=1)
     recover: list[Step] = Field(default_factory=list)
     fix: list[str] = Field(
-        default_factory=list, description="the kubectl commands an SRE would type to fix it"
+        default_factory=list,
+        description="the kubectl commands an SRE would type to fix it; {namespace} is the "
+        "app's namespace and {app_dir} the folder of its manifests",
     )
     expect: Expectation = Field(default_factory=Expectation)
     settle: float = Field(300.0, gt=0, description="virtual seconds for symptoms to show")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -132,6 +133,8 @@ class FaultRunner:
                 nodes, "", body["name"], "merge", {"status": {"conditions": conditions}}, "status"
             )
             return f"node {body['name']} {body.get('condition', 'Ready')}={body['status']}"
+        if kind == "flag":
+            return self._flag(body)
         if kind == "redeploy":
             created = 0
             for obj in self.manifests() if self.manifests is not None else []:
@@ -143,3 +146,21 @@ class FaultRunner:
                 created += create_if_absent(client, rk, ns if rk.namespaced else "", obj)
             return f"redeployed {created} objects"
         raise ValueError(f"unknown step kind {kind}")  # pragma: no cover - the model forbids it
+
+    def _flag(self, body: dict[str, Any]) -> str:
+        client, ns = self.client, self.namespace
+        configmaps = client.kind("configmaps")
+        name, key = body["configmap"], body["key"]
+        config = client.get(configmaps, ns, name)
+        if config is None:
+            raise NotFound(f'configmaps "{name}" not found')
+        try:
+            flags = json.loads((config.get("data") or {})[key])
+            flag = flags["flags"][body["name"]]
+        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{name}/{key} has no flag {body['name']!r}: {exc}") from exc
+        if body["variant"] not in (flag.get("variants") or {}):
+            raise ValueError(f"flag {body['name']!r} has no variant {body['variant']!r}")
+        flag["defaultVariant"] = body["variant"]
+        client.patch(configmaps, ns, name, "merge", {"data": {key: json.dumps(flags, indent=2)}})
+        return f"flag {body['name']} set to {body['variant']}"
