@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from stratus import __version__
+from stratus.cli.kernel import journal_app, kubectl_command
 from stratus.cli.sim import sim_app
 
 __all__ = ["app", "main"]
@@ -17,6 +18,12 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(sim_app, name="sim")
+app.add_typer(journal_app, name="journal")
+app.command(
+    "kubectl",
+    context_settings={"allow_interspersed_args": False},
+    help="Run one kubectl command through the safety kernel (see `stratus kubectl --help`).",
+)(kubectl_command)
 
 
 @app.command()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING, Any, cast
 
 from stratus.sim.api.options import WriteOptions
@@ -152,6 +153,8 @@ class Subresources:
                             ]
                         },
                     )
+        if "All" in (delete_options.get("dryRun") or []):  # kubectl drain --dry-run=server
+            options = dataclasses.replace(options, dry_run=True)
         api.delete(pods, namespace, name, delete_options, options)
         return _created()
 
