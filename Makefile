@@ -46,6 +46,8 @@ format: .venv/.synced
 
 bench: .venv/.synced
 	$(UV) run --frozen python -m benchmarks.scale
+	$(UV) run --frozen python -m benchmarks.traffic
+	$(UV) run --frozen python -m benchmarks.kernel
 
 clean:
 	rm -rf .venv $(TOOLS)

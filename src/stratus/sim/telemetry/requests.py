@@ -3,7 +3,7 @@ and a duration histogram per service, span name, kind and status."""
 
 from __future__ import annotations
 
-import bisect
+from bisect import bisect_left
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -30,7 +30,7 @@ BUCKETS_MS = (
 _PREFIX = "traces_span_metrics"
 
 
-@dataclass
+@dataclass(slots=True)
 class _Counts:
     calls: int = 0
     total_ms: float = 0.0
@@ -56,7 +56,7 @@ class RequestMetrics:
             counts = self._series[key] = _Counts()
         counts.calls += 1
         counts.total_ms += latency_ms
-        counts.buckets[bisect.bisect_left(BUCKETS_MS, latency_ms)] += 1
+        counts.buckets[bisect_left(BUCKETS_MS, latency_ms)] += 1
 
     def samples(self) -> Iterator[tuple[Mapping[str, str], float]]:
         for (namespace, service, span, kind, status), counts in self._series.items():

@@ -13,6 +13,7 @@ import re
 from array import array
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import compress
 
 __all__ = ["STALE", "TSDB", "Matcher", "Series", "is_stale"]
 
@@ -51,11 +52,18 @@ def _regex(text: str) -> re.Pattern[str]:
     return compiled
 
 
+LabelKey = tuple[tuple[str, str], ...]
+
+
 @dataclass
 class Series:
-    labels: dict[str, str]
+    labels: dict[str, str]  # never changed once the series exists
     times: array[float] = field(default_factory=lambda: array("d"))
     values: array[float] = field(default_factory=lambda: array("d"))
+    key: LabelKey = field(init=False, repr=False, compare=False)  # the labels, sorted
+
+    def __post_init__(self) -> None:
+        self.key = tuple(sorted(self.labels.items()))
 
     @property
     def name(self) -> str:
@@ -65,11 +73,10 @@ class Series:
         """Samples with ``start < t <= end`` (Prometheus range semantics), staleness dropped."""
         lo = bisect.bisect_right(self.times, start)
         hi = bisect.bisect_right(self.times, end)
-        times, values = [], []
-        for i in range(lo, hi):
-            if not math.isnan(self.values[i]):
-                times.append(self.times[i])
-                values.append(self.values[i])
+        times, values = self.times[lo:hi].tolist(), self.values[lo:hi].tolist()
+        if any(map(math.isnan, values)):  # a staleness marker (or a NaN sample) to drop
+            keep = [not math.isnan(v) for v in values]
+            times, values = list(compress(times, keep)), list(compress(values, keep))
         return times, values
 
     def at(self, t: float, lookback: float) -> tuple[float, float] | None:
@@ -80,40 +87,52 @@ class Series:
         return self.times[i], self.values[i]
 
 
-LabelKey = tuple[tuple[str, str], ...]
-
-
 class TSDB:
     def __init__(self, retention: float = 6 * 3600.0) -> None:
         self.retention = retention
         self._series: dict[LabelKey, Series] = {}
         self._by_name: dict[str, list[Series]] = {}
         self._live: set[LabelKey] = set()
+        # scrapes list each series' labels in the same order every time: that order finds
+        # the series without sorting (forgotten whenever a series is)
+        self._by_order: dict[LabelKey, Series] = {}
 
     def __len__(self) -> int:
         return len(self._series)
 
     def append(self, labels: Mapping[str, str], t: float, value: float) -> None:
+        self._append(self._series_of(labels), labels, t, value)
+
+    def _series_of(self, labels: Mapping[str, str]) -> Series:
         key = tuple(sorted(labels.items()))
         series = self._series.get(key)
         if series is None:
             series = self._series[key] = Series(dict(labels))
             self._by_name.setdefault(series.name, []).append(series)
-        if series.times and t < series.times[-1]:
-            raise ValueError(f"out-of-order sample for {dict(labels)}: {t} < {series.times[-1]}")
-        if series.times and t == series.times[-1]:
+        return series
+
+    def _append(self, series: Series, labels: Mapping[str, str], t: float, value: float) -> None:
+        times = series.times
+        if times and t < times[-1]:
+            raise ValueError(f"out-of-order sample for {dict(labels)}: {t} < {times[-1]}")
+        if times and t == times[-1]:
             series.values[-1] = value
         else:
-            series.times.append(t)
+            times.append(t)
             series.values.append(value)
-        self._live.add(key)
+        self._live.add(series.key)
 
     def scrape(self, t: float, samples: Iterable[tuple[Mapping[str, str], float]]) -> None:
         """Append one scrape; series of earlier scrapes that are now absent get marked stale."""
         before = self._live
         self._live = set()
+        by_order = self._by_order
         for labels, value in samples:
-            self.append(labels, t, value)
+            listed = tuple(labels.items())
+            series = by_order.get(listed)
+            if series is None:
+                series = by_order[listed] = self._series_of(labels)
+            self._append(series, labels, t, value)
         for key in before - self._live:
             series = self._series[key]
             if series.values and not math.isnan(series.values[-1]):
@@ -126,6 +145,13 @@ class TSDB:
         candidates: Iterable[Series] = (
             self._by_name.get(names[0], []) if names else self._series.values()
         )
+        if names:  # every candidate has that name already
+            matchers = [m for m in matchers if m != Matcher("__name__", "=", names[0])]
+        if not matchers:
+            return list(candidates)
+        if len(matchers) == 1:
+            matches = matchers[0].matches
+            return [s for s in candidates if matches(s.labels)]
         return [s for s in candidates if all(m.matches(s.labels) for m in matchers)]
 
     def __iter__(self) -> Iterator[Series]:
@@ -149,3 +175,4 @@ class TSDB:
                 del self._series[key]
                 self._by_name[series.name].remove(series)
                 self._live.discard(key)
+                self._by_order.clear()

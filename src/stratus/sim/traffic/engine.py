@@ -9,6 +9,7 @@ logs and CPU usage; programs that treat an error as fatal exit, and the kubelet 
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 import re
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from stratus.sim.behaviours import Call, Operation, Program
 from stratus.sim.clock import VirtualClock, format_timestamp
 from stratus.sim.runtime import ContainerTable, LogBook, RunningContainer
-from stratus.sim.store import Store
+from stratus.sim.store import Obj, Store
 from stratus.sim.telemetry.requests import RequestMetrics
 from stratus.sim.telemetry.traces import Span, TraceStore
 from stratus.sim.traffic.network import Network, Route
-from stratus.sim.traffic.outcomes import Outcome, failure, success
+from stratus.sim.traffic.outcomes import Outcome, failure
 from stratus.sim.traffic.stores import Stores
 from stratus.sim.traffic.workload import Workload
 
@@ -35,10 +36,12 @@ _DEFAULT_CORES = 1.0
 
 def expand(text: str, env: dict[str, str]) -> str:
     """``${VAR}`` and ``${VAR:-default}`` from a container's environment."""
+    if "$" not in text:
+        return text
     return _ENV.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), text)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Usage:
     busy_ms: float = 0.0  # this tick
     utilization: float = 0.0  # last tick
@@ -48,11 +51,85 @@ class _Usage:
     error_lines: int = 0
 
 
-@dataclass
+# A span as a request records it: its id and its parent's (None for the root), the container
+# that served it (None for the client's root span), the service and operation, start and
+# duration in microseconds, and the error message when it failed (None when it did not).
+# Most traces are not sampled, so Span objects are only built for the ones that are kept.
+_Record = tuple[int, int | None, RunningContainer | None, str, str, int, int, str | None]
+
+
+@dataclass(slots=True)
 class _Trace:
     trace_id: str
-    spans: list[Span]
+    records: list[_Record | None]  # in the order the spans started
     error: bool = False
+
+    def spans(self) -> list[Span]:
+        out = []
+        for record in self.records:
+            assert record is not None
+            span_id, parent, dst, service, op, start_us, duration_us, message = record
+            if dst is None:
+                tags: dict[str, object] = {"span.kind": "client"}
+                process: dict[str, str] = {}
+            else:
+                tags = {
+                    "span.kind": "server",
+                    "k8s.pod.name": dst.pod,
+                    "k8s.namespace.name": dst.namespace,
+                }
+                process = {"hostname": dst.pod, "ip": dst.ip}
+            if message is not None:
+                tags["error.message"] = message
+            out.append(
+                Span(
+                    self.trace_id,
+                    f"{span_id:016x}",
+                    "" if parent is None else f"{parent:016x}",
+                    service,
+                    op,
+                    start_us,
+                    duration_us,
+                    message is not None,
+                    tags,
+                    process,
+                )
+            )
+        return out
+
+
+@dataclass(slots=True)
+class _Dial:
+    """What a call from one caller needs that depends only on the caller and the network
+    snapshot: the addresses its name resolves to (or why it does not), the caller's pod, and
+    the credentials with the caller's environment expanded. ``source`` and ``call`` are held
+    so that the ids keying the cache stay theirs."""
+
+    source: RunningContainer | None
+    call: Call
+    failed: Outcome | None
+    ips: list[str]
+    port: int
+    src_pod: Obj | None
+    user: str | None
+    password: str | None
+    db: str | None
+
+
+@dataclass(slots=True)
+class _Server:
+    """What serving needs to know of a running container, looked up once (a running
+    container never changes; ``container`` is held so that the id keying it stays its own)."""
+
+    container: RunningContainer
+    key: tuple[str, str]
+    service: str
+    program: Program
+    operations: dict[str, Operation]  # by name and by HTTP path
+
+
+_MAX_DIALS = 10_000  # the cache is rebuilt with the network snapshot, and bounded meanwhile
+_MAX_SERVERS = 10_000  # containers come and go; the cache is emptied when it grows this big
 
 
 class Traffic:
@@ -81,6 +158,10 @@ class Traffic:
         self.usage: dict[tuple[str, str], _Usage] = {}
         self.workloads: dict[str, Workload] = {}
         self._ops: dict[int, dict[str, Operation]] = {}
+        self._servers: dict[int, _Server] = {}
+        self._dials: dict[tuple[int | str, int], _Dial] = {}
+        self._dials_snapshot = -1
+        self._entry_calls: dict[tuple[str, str], Call] = {}
         self._ids = 0
         containers.on_start(self._container_started)
         clock.call_later(tick, self._tick)
@@ -144,15 +225,16 @@ class Traffic:
 
     def _generate(self, workload: Workload, start: float, end: float) -> None:
         spec = workload.spec
-        weights = [m.weight for m in spec.mix]
+        # the same draws as rng.choices(mix, weights), without re-adding the weights each time
+        cum_weights = list(itertools.accumulate(m.weight for m in spec.mix))
         t = start + self.rng.expovariate(spec.rate) if spec.rate > 0 else end
-        call_cache: dict[str, Call] = {}
+        host = workload.target_host
         while t < end:
-            entry = self.rng.choices(spec.mix, weights)[0]
-            call = call_cache.get(entry.op)
+            entry = self.rng.choices(spec.mix, cum_weights=cum_weights)[0]
+            call = self._entry_calls.get((host, entry.op))
             if call is None:
-                call = call_cache[entry.op] = Call(
-                    to=workload.target_host, op=entry.op, timeout_ms=10_000.0
+                call = self._entry_calls[(host, entry.op)] = Call(
+                    to=host, op=entry.op, timeout_ms=10_000.0
                 )
             outcome = self.request(None, call, workload.namespace, client=spec.client, at=t)
             workload.sent += 1
@@ -176,33 +258,23 @@ class Traffic:
         """One request from ``source`` (or an outside client), traced from its root."""
         at = self.clock.now() if at is None else at
         self._ids += 1
-        trace = _Trace(f"{self.rng.getrandbits(128):032x}", [])
+        trace = _Trace(f"{self.rng.getrandbits(128):032x}", [None])
         start_us = at * 1e6
-        root = Span(
-            trace.trace_id,
-            self._span_id(),
-            "",
+        root_id = self.rng.getrandbits(64)
+        outcome = self._call(source, call, trace, 0, start_us, parent=root_id, namespace=namespace)
+        trace.records[0] = (
+            root_id,
+            None,
+            None,
             client,
             call.op,
             int(start_us),
-            0,
-            False,
-            {"span.kind": "client"},
+            int(outcome.latency_ms * 1000),
+            None if outcome.ok else outcome.message,
         )
-        trace.spans.append(root)
-        outcome = self._call(
-            source, call, trace, 0, start_us, parent=root.span_id, namespace=namespace
-        )
-        root.duration_us = int(outcome.latency_ms * 1000)
-        root.error = not outcome.ok
-        if not outcome.ok:
-            root.tags["error.message"] = outcome.message
         if trace.error or not outcome.ok or self.rng.random() < self.trace_sample:
-            self.traces.add(trace.spans, at)
+            self.traces.add(trace.spans(), at)
         return outcome
-
-    def _span_id(self) -> str:
-        return f"{self.rng.getrandbits(64):016x}"
 
     def _call(
         self,
@@ -212,34 +284,59 @@ class Traffic:
         depth: int,
         start_us: float,
         *,
-        parent: str = "",
+        parent: int | None = None,
         namespace: str = "default",
     ) -> Outcome:
+        dial = self._dials.get((id(source) if source is not None else namespace, id(call)))
+        if dial is None or self._dials_snapshot != self.network.snapshot:
+            dial = self._dial(source, call, namespace)
+        if dial.failed is not None:
+            return dial.failed
+        ips, port = dial.ips, dial.port
+        ip = ips[0] if len(ips) == 1 else ips[self.rng.randrange(len(ips))]
+        route = self.network.route(dial.src_pod, ip, port)
+        if isinstance(route, Outcome):
+            return _bounded(route, call)
+        dst = self.containers.at(route.ip, route.port)
+        if dst is None or not dst.serving(self.clock.now()):
+            return failure("refused", f"dial tcp {ip}:{port}: connect: connection refused", 0.5)
+        outcome = self._serve(dst, call, route, trace, depth, start_us, parent, dial)
+        return outcome if outcome.latency_ms <= call.timeout_ms else _bounded(outcome, call)
+
+    def _dial(self, source: RunningContainer | None, call: Call, namespace: str) -> _Dial:
+        """The caller's side of a call, remembered for the current network snapshot."""
+        if self._dials_snapshot != self.network.snapshot or len(self._dials) >= _MAX_DIALS:
+            self._dials.clear()
+            self._dials_snapshot = self.network.snapshot
+        key = (id(source) if source is not None else namespace, id(call))
+        dial = self._dials.get(key)
+        if dial is None:
+            dial = self._dials[key] = self._new_dial(source, call, namespace)
+        return dial
+
+    def _new_dial(self, source: RunningContainer | None, call: Call, namespace: str) -> _Dial:
         env = source.env if source is not None else {}
         target = expand(call.to, env)
         host, _, port_text = target.rpartition(":")
+        dial = _Dial(source, call, None, [], 0, None, None, None, None)
         if not port_text.isdigit():
-            return failure("dns", f"dial tcp: address {target}: missing port in address", 0.0)
-        port = int(port_text)
+            dial.failed = failure(
+                "dns", f"dial tcp: address {target}: missing port in address", 0.0
+            )
+            return dial
+        dial.port = int(port_text)
         src_pod = self.network.pod_at(source.ip) if source is not None else None
         ns = source.namespace if source is not None else namespace
         policy = ((src_pod or {}).get("spec") or {}).get("dnsPolicy", "ClusterFirst")
         resolved = self.network.resolve(host, ns, policy, source.ip if source else "10.0.0.1")
         if isinstance(resolved, Outcome):
-            return resolved
-        ip = resolved[0] if len(resolved) == 1 else resolved[self.rng.randrange(len(resolved))]
-        route = self.network.route(src_pod, ip, port)
-        if isinstance(route, Outcome):
-            return _bounded(route, call)
-        dst = self.containers.at(route.ip, route.port)
-        now = self.clock.now()
-        if dst is None or not dst.serving(now):
-            return failure("refused", f"dial tcp {ip}:{port}: connect: connection refused", 0.5)
-        user = expand(call.user, env) if call.user else None
-        password = expand(call.password, env) if call.password else None
-        db = expand(call.db, env) if call.db else None
-        outcome = self._serve(dst, call, route, trace, depth, start_us, parent, user, password, db)
-        return _bounded(outcome, call)
+            dial.failed = resolved
+            return dial
+        dial.ips, dial.src_pod = resolved, src_pod
+        dial.user = expand(call.user, env) if call.user else None
+        dial.password = expand(call.password, env) if call.password else None
+        dial.db = expand(call.db, env) if call.db else None
+        return dial
 
     def _serve(
         self,
@@ -249,61 +346,67 @@ class Traffic:
         trace: _Trace | None,
         depth: int,
         start_us: float,
-        parent: str,
-        user: str | None,
-        password: str | None,
-        db: str | None,
+        parent: int | None,
+        dial: _Dial,
     ) -> Outcome:
-        program = dst.launch.program
-        span = None
+        server = self._servers.get(id(dst))
+        if server is None:
+            server = self._server(dst)
+        program = server.program
+        span_id = None
         if trace is not None:
-            span = Span(
-                trace.trace_id,
-                self._span_id(),
-                parent,
-                dst.service,
-                call.op,
-                int(start_us + route.delay_ms * 1000),
-                0,
-                False,
-                {
-                    "span.kind": "server",
-                    "k8s.pod.name": dst.pod,
-                    "k8s.namespace.name": dst.namespace,
-                },
-                {"hostname": dst.pod, "ip": dst.ip},
-            )
-            trace.spans.append(span)
-        usage = self.usage.setdefault(dst.key, _Usage())
+            span_id = self.rng.getrandbits(64)
+            slot = len(trace.records)
+            trace.records.append(None)  # filled in when the span ends, in start order
+        key = server.key
+        usage = self.usage.get(key)
+        if usage is None:
+            usage = self.usage[key] = _Usage()
         if program.store is not None:
-            outcome = self.stores.handle(dst, call, user, password, db)
+            outcome = self.stores.handle(dst, call, dial.user, dial.password, dial.db)
             cpu_ms = 0.2
         else:
-            operation = self._operation(program, call.op)
+            operation = server.operations.get(call.op)
             if operation is None:
                 outcome = failure("error", f"unknown operation {call.op!r}", 0.2, status=404)
                 cpu_ms = 0.05
             else:
-                outcome, cpu_ms = self._run(dst, operation, trace, depth, start_us, span)
-        factor = _slowdown(usage.utilization)
+                outcome, cpu_ms = self._run(dst, operation, trace, depth, start_us, span_id)
+        utilization = usage.utilization
+        factor = 1.0 if utilization < 0.5 else _slowdown(utilization)
         latency = route.delay_ms + outcome.latency_ms * factor
-        if usage.utilization >= 1.0 and self.rng.random() < min(0.9, usage.utilization - 0.95):
+        if utilization >= 1.0 and self.rng.random() < min(0.9, utilization - 0.95):
             outcome = failure("timeout", "context deadline exceeded", call.timeout_ms)
             latency = call.timeout_ms
         usage.busy_ms += cpu_ms
         usage.requests += 1
         final = Outcome(outcome.ok, latency, outcome.kind, outcome.message, outcome.status)
-        self.metrics.observe(dst.namespace, dst.service, call.op, final.ok, latency)
-        if span is not None:
-            span.duration_us = int(latency * 1000)
-            span.error = not final.ok
-            if not final.ok and trace is not None:
+        service = server.service
+        self.metrics.observe(dst.namespace, service, call.op, final.ok, latency)
+        if trace is not None:
+            assert span_id is not None
+            message = None
+            if not final.ok:
                 trace.error = True
-                span.tags["error.message"] = final.message
-        self._request_log(dst, call.op, final, usage)
+                message = final.message
+            trace.records[slot] = (
+                span_id,
+                parent,
+                dst,
+                service,
+                call.op,
+                int(start_us + route.delay_ms * 1000),
+                int(latency * 1000),
+                message,
+            )
+        if program.request_logs is not None:
+            self._request_log(dst, call.op, final, usage)
         return final
 
-    def _operation(self, program: Program, name: str) -> Operation | None:
+    def _server(self, dst: RunningContainer) -> _Server:
+        if len(self._servers) >= _MAX_SERVERS:
+            self._servers.clear()
+        program = dst.launch.program
         ops = self._ops.get(id(program))
         if ops is None:
             ops = self._ops[id(program)] = {}
@@ -311,7 +414,8 @@ class Traffic:
                 ops[op.name] = op
                 if op.path:
                     ops.setdefault(op.path, op)
-        return ops.get(name)
+        server = self._servers[id(dst)] = _Server(dst, dst.key, dst.service, program, ops)
+        return server
 
     def _run(
         self,
@@ -320,7 +424,7 @@ class Traffic:
         trace: _Trace | None,
         depth: int,
         start_us: float,
-        span: Span | None,
+        span_id: int | None,
     ) -> tuple[Outcome, float]:
         own = op.time_ms * math.exp(self.rng.gauss(0.0, 0.25))
         cpu_ms = op.cpu_ms
@@ -348,7 +452,7 @@ class Traffic:
                     trace,
                     depth + 1,
                     start_us + elapsed * 1000,
-                    parent=span.span_id if span is not None else "",
+                    parent=span_id,
                 )
                 elapsed += outcome.latency_ms
                 if outcome.ok:
@@ -365,7 +469,7 @@ class Traffic:
                     ), cpu_ms
         if error_rate and self.rng.random() < error_rate:
             return failure("error", message, elapsed + own / 2), cpu_ms
-        return success(elapsed + own / 2), cpu_ms
+        return Outcome(True, elapsed + own / 2), cpu_ms
 
     def _flag(self, dst: RunningContainer, flag: str) -> str:
         target = expand("${FLAGD_HOST:-flagd}:${FLAGD_PORT:-8013}", dst.env)

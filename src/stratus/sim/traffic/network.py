@@ -19,6 +19,7 @@ __all__ = ["DNS_IP", "Network", "Route"]
 
 DNS_IP = "10.96.0.10"
 _CLUSTER_DOMAIN = "cluster.local"
+_MAX_REMEMBERED = 10_000  # answers kept per snapshot
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,7 @@ class Network:
         self.store = store
         self.rng = rng
         self._revision = -1
+        self.snapshot = 0  # counts the rebuilds: what callers key their own caches on
         self._services: dict[tuple[str, str], _Service] = {}
         self._by_ip: dict[str, _Service] = {}
         self._pods_by_ip: dict[str, Obj] = {}
@@ -64,6 +66,11 @@ class Network:
         self._chaos: list[_Chaos] = []
         self._namespaces: set[str] = set()
         self._dns_up = True
+        # answers of resolve() for this snapshot: (host, namespace, policy, pod ip) -> answer
+        self._resolved: dict[tuple[str, str, str, str], list[str] | Outcome] = {}
+        # route()'s lookups for this snapshot: address -> pod addresses, pod address -> pod
+        self._targets: dict[tuple[str, int], list[tuple[str, int]] | Outcome] = {}
+        self._endpoints: dict[tuple[str, int], tuple[Obj, Route] | Outcome] = {}
 
     # -- snapshot --------------------------------------------------------------------------
 
@@ -71,6 +78,10 @@ class Network:
         if self.store.revision == self._revision:
             return
         self._revision = self.store.revision
+        self.snapshot += 1
+        self._resolved = {}
+        self._targets = {}
+        self._endpoints = {}
         store = self.store
         self._namespaces = {ns["metadata"]["name"] for ns in store.iter("namespaces")}
         self._services = {}
@@ -126,7 +137,20 @@ class Network:
     def resolve(
         self, host: str, namespace: str, dns_policy: str, pod_ip: str
     ) -> list[str] | Outcome:
-        """The IPs a name resolves to from a pod, or the resolver's error."""
+        """The IPs a name resolves to from a pod, or the resolver's error. The answer depends
+        only on the snapshot, so it is remembered until the next refresh; callers must not
+        change the list."""
+        key = (host, namespace, dns_policy, pod_ip)
+        answer = self._resolved.get(key)
+        if answer is None:
+            if len(self._resolved) >= _MAX_REMEMBERED:  # e.g. many names looked up by hand
+                self._resolved.clear()
+            answer = self._resolved[key] = self._resolve(host, namespace, dns_policy, pod_ip)
+        return answer
+
+    def _resolve(
+        self, host: str, namespace: str, dns_policy: str, pod_ip: str
+    ) -> list[str] | Outcome:
         if not host:
             return failure("dns", "dial tcp: missing address", 0.0)
         try:
@@ -177,23 +201,23 @@ class Network:
 
     def route(self, src: Obj | None, ip: str, port: int) -> Route | Outcome:
         """Follow a connection to ``ip:port`` through Service rules to a pod address."""
-        svc = self._by_ip.get(ip)
-        if svc is not None:
-            name = svc.ports.get(port)
-            if name is None:
-                return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
-            addresses = svc.addresses.get(name) or []
-            if not addresses:
-                return failure("refused", f"dial tcp {ip}:{port}: connect: connection refused", 1.0)
-            ip, port = (
-                addresses[self.rng.randrange(len(addresses))]
-                if len(addresses) > 1
-                else addresses[0]
-            )
-        dst = self._pods_by_ip.get(ip)
-        if dst is None:
-            return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
-        if not self._allowed(src, dst, port):
+        targets = self._targets.get((ip, port))
+        if targets is None:
+            if len(self._targets) >= _MAX_REMEMBERED:
+                self._targets.clear()
+            targets = self._targets[(ip, port)] = self._service_targets(ip, port)
+        if isinstance(targets, Outcome):
+            return targets
+        ip, port = targets[self.rng.randrange(len(targets))] if len(targets) > 1 else targets[0]
+        endpoint = self._endpoints.get((ip, port))
+        if endpoint is None:
+            if len(self._endpoints) >= _MAX_REMEMBERED:
+                self._endpoints.clear()
+            endpoint = self._endpoints[(ip, port)] = self._endpoint(ip, port)
+        if isinstance(endpoint, Outcome):
+            return endpoint
+        dst, route = endpoint
+        if self._policies and not self._allowed(src, dst, port):  # no policy allows all
             return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
         delay = 0.0
         for chaos in self._chaos:
@@ -203,7 +227,28 @@ class Network:
             if chaos.action == "partition" or (chaos.loss and self.rng.random() < chaos.loss):
                 return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
             delay += chaos.delay_ms
-        return Route(ip, port, delay)
+        return Route(ip, port, delay) if delay else route
+
+    def _service_targets(self, ip: str, port: int) -> list[tuple[str, int]] | Outcome:
+        """The pod addresses a connection to ``ip:port`` may land on (several behind a
+        Service's virtual IP), or the error of dialling a Service port with none."""
+        svc = self._by_ip.get(ip)
+        if svc is None:
+            return [(ip, port)]
+        name = svc.ports.get(port)
+        if name is None:
+            return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
+        addresses = svc.addresses.get(name) or []
+        if not addresses:
+            return failure("refused", f"dial tcp {ip}:{port}: connect: connection refused", 1.0)
+        return addresses
+
+    def _endpoint(self, ip: str, port: int) -> tuple[Obj, Route] | Outcome:
+        """The pod at a pod address and the undelayed route to it (shared: it is frozen)."""
+        dst = self._pods_by_ip.get(ip)
+        if dst is None:
+            return failure("timeout", f"dial tcp {ip}:{port}: i/o timeout", 10000.0)
+        return dst, Route(ip, port)
 
     def _chaos_applies(self, chaos: _Chaos, src: Obj | None, dst: Obj) -> bool:
         def selected(pod: Obj | None, selector: Any, namespaces: set[str]) -> bool:

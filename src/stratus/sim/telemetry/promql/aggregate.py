@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable
+from functools import partial
 
 import promql_parser
 
@@ -73,13 +75,25 @@ def _groups(vector: Vector, modifier: promql_parser.AggModifier | None) -> list[
     return list(groups.values())
 
 
-def _simple(reduce: Callable[[list[float]], float], groups: list[_Group]) -> Vector:
+_present = partial(operator.is_not, None)  # filter(_present, column): the samples in it
+
+
+def _simple(op: str, groups: list[_Group]) -> Vector:
+    reduce = _SIMPLE[op]
     rows = []
     for group in groups:
-        points: Points = []
-        for column in zip(*(m.points for m in group.members), strict=True):
-            present = [v for v in column if v is not None]
-            points.append(reduce(present) if present else None)
+        points: Points
+        if len(group.members) == 1:  # the common case of a group of one series
+            only = group.members[0].points
+            if op in ("sum", "avg"):  # of one value: v + 0.0, bit for bit (-0.0 becomes 0.0)
+                points = [None if v is None else v + 0.0 for v in only]
+            else:
+                points = [None if v is None else reduce([v]) for v in only]
+        else:
+            points = []
+            for column in zip(*(m.points for m in group.members), strict=True):
+                present = list(filter(_present, column))
+                points.append(reduce(present) if present else None)
         rows.append(Row(group.labels, points))
     return merge_rows(rows)
 
@@ -150,7 +164,7 @@ def aggregate(
 ) -> Vector:
     groups = _groups(vector, modifier)
     if op in _SIMPLE:
-        return _simple(_SIMPLE[op], groups)
+        return _simple(op, groups)
     if op == "count_values":
         if not isinstance(param, String):
             raise bad_data("count_values() expects a string parameter")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from stratus.sim.telemetry.promql.numbers import parse_float
 from stratus.sim.telemetry.promql.values import (
@@ -38,16 +39,23 @@ def _monotonic(counts: list[float]) -> None:
 def bucket_quantile(q: float, buckets: list[tuple[float, float]]) -> float:
     """The q-quantile of cumulative ``(upper bound, count)`` buckets, interpolating linearly
     inside the bucket it falls in, with Prometheus' answers for the edge cases."""
+    if math.isnan(q) or not 0 <= q <= 1:
+        return _sorted_quantile(q, [], [])
+    merged: dict[float, float] = {}
+    for bound, count in sorted(buckets):
+        merged[bound] = merged.get(bound, 0.0) + count
+    return _sorted_quantile(q, list(merged), list(merged.values()))
+
+
+def _sorted_quantile(q: float, bounds: list[float], counts: list[float]) -> float:
+    """``bucket_quantile`` of buckets already merged and sorted by bound (``counts`` is
+    changed in place; the bounds are not)."""
     if math.isnan(q):
         return math.nan
     if q < 0:
         return -math.inf
     if q > 1:
         return math.inf
-    merged: dict[float, float] = {}
-    for bound, count in sorted(buckets):
-        merged[bound] = merged.get(bound, 0.0) + count
-    bounds, counts = list(merged), list(merged.values())
     if bounds[-1] != math.inf or len(bounds) < 2:
         return math.nan
     _monotonic(counts)
@@ -81,8 +89,17 @@ def histogram_quantile(qs: Scalar, vector: Vector) -> Vector:
         groups.setdefault(label_key(labels), (labels, []))[1].append((bound, row))
     rows = []
     for labels, members in groups.values():
+        ordered = sorted(members, key=lambda member: member[0])
+        bounds = [bound for bound, _ in ordered]
+        distinct = all(a < b for a, b in pairwise(bounds))  # then no sorting or merging
         points: Points = []
         for i, q in enumerate(qs.points):
+            counts = [row.points[i] for _, row in ordered]
+            if distinct and None not in counts:
+                # what merging adds each count to; 0.0 + c is c but for -0.0 (made 0.0)
+                merged = [0.0 + c for c in counts if c is not None]
+                points.append(_sorted_quantile(q, bounds, merged))
+                continue
             buckets = [(bound, v) for bound, row in members if (v := row.points[i]) is not None]
             points.append(bucket_quantile(q, buckets) if buckets else None)
         rows.append(Row(labels, points))

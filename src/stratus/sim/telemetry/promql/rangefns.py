@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 from collections.abc import Callable
 from itertools import pairwise
 
@@ -87,6 +88,61 @@ def _extrapolated(is_counter: bool, is_rate: bool) -> RangeFunction:
         if is_rate:
             factor /= w.span
         return result * factor
+
+    return fn
+
+
+# A range function over every step of one series at once: (row, range, window ends) -> points.
+# The ends must not decrease (they never do: steps ascend), so windows only move forward.
+RowFunction = Callable[[RangeRow, float, list[float]], Points]
+
+
+def _extrapolated_row(is_counter: bool, is_rate: bool) -> RowFunction:
+    """``_extrapolated`` for all steps of a series in one loop (the same arithmetic, in the
+    same order): rate() over a long range is most of what dashboards and alerts ask."""
+
+    def fn(row: RangeRow, span: float, ends: list[float]) -> Points:
+        times, vals = row.times, row.values
+        resets = row.reset_counts() if is_counter else []
+        # no drop anywhere in the series: no window needs the scan for resets
+        is_reset_free = not is_counter or not resets[-1]
+        points: Points = []
+        append = points.append
+        count = len(times)
+        lo = hi = 0  # the window is times[lo:hi], as the two bisections would find it
+        for end in ends:
+            while hi < count and times[hi] <= end:
+                hi += 1
+            start = end - span
+            while lo < hi and times[lo] <= start:
+                lo += 1
+            n = hi - lo
+            if n < 2:
+                append(None)
+                continue
+            first_t, last_t, first_v = times[lo], times[hi - 1], vals[lo]
+            result = vals[hi - 1] - first_v
+            if not is_reset_free and resets[hi - 1] != resets[lo]:
+                for j in range(lo + 1, hi):
+                    if vals[j] < vals[j - 1]:
+                        result += vals[j - 1]
+            sampled = last_t - first_t
+            average = sampled / (n - 1)
+            threshold = average * 1.1
+            to_start = first_t - start
+            to_end = end - last_t
+            if to_start >= threshold:
+                to_start = average / 2
+            if is_counter and result > 0 and first_v >= 0:
+                to_zero = sampled * (first_v / result)
+                to_start = to_zero if to_zero < to_start else to_start  # min(), no call
+            if to_end >= threshold:
+                to_end = average / 2
+            factor = (sampled + to_start + to_end) / sampled
+            if is_rate:
+                factor /= span
+            append(result * factor)
+        return points
 
     return fn
 
@@ -180,15 +236,29 @@ RANGE_FUNCTIONS: dict[str, tuple[RangeFunction, bool, int]] = {
 }
 
 
+# functions with a whole-series implementation (and no scalar parameters)
+_ROW_FUNCTIONS: dict[str, RowFunction] = {
+    "rate": _extrapolated_row(is_counter=True, is_rate=True),
+    "increase": _extrapolated_row(is_counter=True, is_rate=False),
+    "delta": _extrapolated_row(is_counter=False, is_rate=False),
+}
+
+
 def apply_range_function(
     name: str, matrix: Matrix, params: list[Scalar], steps: list[float]
 ) -> Vector:
     fn, keeps_name, _ = RANGE_FUNCTIONS[name]
+    ascending = all(map(operator.le, matrix.ends, matrix.ends[1:]))
+    row_fn = _ROW_FUNCTIONS.get(name) if ascending and not params else None
     span = matrix.range
     rows: list[Row] = []
     for row in matrix.rows:
         times = row.times
         if not times:
+            continue
+        labels = row.labels if keeps_name else drop_name(row.labels)
+        if row_fn is not None:
+            rows.append(Row(labels, row_fn(row, span, matrix.ends)))
             continue
         w = Window(row, span)  # functions never keep it, so one per row is reused per step
         points: Points = []
@@ -200,7 +270,7 @@ def apply_range_function(
                 continue
             w.end, w.t = end, t
             points.append(fn(w, tuple(p.points[i] for p in params) if params else ()))
-        rows.append(Row(row.labels if keeps_name else drop_name(row.labels), points))
+        rows.append(Row(labels, points))
     return merge_rows(rows)
 
 

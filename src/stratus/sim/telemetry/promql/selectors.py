@@ -12,7 +12,7 @@ import promql_parser
 
 from stratus.sim.telemetry.promql.context import EvalContext
 from stratus.sim.telemetry.promql.errors import bad_data
-from stratus.sim.telemetry.promql.values import NAME, Matrix, RangeRow, Row, Vector, label_key
+from stratus.sim.telemetry.promql.values import NAME, Matrix, RangeRow, Row, Vector
 from stratus.sim.telemetry.tsdb import Matcher, Series
 
 __all__ = [
@@ -90,7 +90,7 @@ def select_series(ctx: EvalContext, node: promql_parser.VectorSelector) -> list[
     found: dict[tuple[tuple[str, str], ...], Series] = {}
     for group in matcher_groups(node):
         for series in ctx.db.select(group):
-            found.setdefault(label_key(series.labels), series)
+            found.setdefault(series.key, series)  # label_key(series.labels), kept by the TSDB
     return [found[key] for key in sorted(found)]
 
 

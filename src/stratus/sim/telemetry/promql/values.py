@@ -7,6 +7,7 @@ selected, grouped and matched once, and only the arithmetic runs per step.
 from __future__ import annotations
 
 import itertools
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,8 +84,9 @@ class RangeRow:
         """Element ``i`` counts the counter resets (drops from the previous sample) at or
         before sample ``i``; lets rate() skip the reset scan for windows without any."""
         if self._resets is None:
-            drops = (int(b < a) for a, b in itertools.pairwise(self.values))
-            self._resets = list(itertools.accumulate(drops, initial=0))
+            values = self.values
+            drops = map(operator.lt, values[1:], values[:-1])  # value i+1 < value i
+            self._resets = list(itertools.accumulate(drops, initial=0))  # ints: 0 + True is 1
         return self._resets
 
 

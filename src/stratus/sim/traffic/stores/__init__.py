@@ -15,6 +15,8 @@ from stratus.sim.traffic.stores.mongodb import MongoState, ShellResult, mongo_co
 __all__ = ["MongoState", "RedisState", "ShellResult", "Stores", "mongo_config"]
 
 _READS = {"find", "findOne", "aggregate", "count", "get", "read", "query", "connect"}
+# outcomes are immutable: the common answers are made once
+_OK_02, _OK_03, _OK_10, _OK_15 = success(0.2), success(0.3), success(1.0), success(1.5)
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Stores:
     def __init__(self) -> None:
         self.mongo: dict[str, MongoState] = {}
         self.redis: dict[str, RedisState] = {}
+        # a running container's files and arguments never change: its settings are read once
+        self._settings: dict[tuple[str, str], tuple[RunningContainer, dict[str, Any]]] = {}
 
     def _identity(self, container: RunningContainer, data_dir: str) -> str:
         return container.volumes.get(data_dir) or f"pod:{container.pod_uid}/{container.container}"
@@ -103,10 +107,19 @@ class Stores:
                     else "WRONGPASS invalid username-password pair or user is disabled.",
                     0.3,
                 )
-            return success(0.2)
+            return _OK_02
         if store == "flagd":
-            return success(0.3)
-        return success(0.2)
+            return _OK_03
+        return _OK_02
+
+    def _mongo_settings(self, container: RunningContainer) -> dict[str, Any]:
+        cached = self._settings.get(container.key)
+        if cached is None or cached[0] is not container:
+            if len(self._settings) > 10_000:  # containers come and go; forget old ones
+                self._settings.clear()
+            settings = mongo_config(container.files, container.launch.argv)
+            cached = self._settings[container.key] = (container, settings)
+        return cached[1]
 
     def _mongo(
         self,
@@ -116,9 +129,9 @@ class Stores:
         password: str | None,
         db: str | None,
     ) -> Outcome:
-        settings = mongo_config(container.files, container.launch.argv)
-        host = f"{container.pod}:{27017}"
+        settings = self._mongo_settings(container)
         if settings["tls"] == "requireTLS" and not call.tls:
+            host = f"{container.pod}:{27017}"
             return failure(
                 "tls",
                 f"connection() error occurred during connection handshake: "
@@ -126,7 +139,7 @@ class Stores:
                 1.0,
             )
         if not settings["auth"]:
-            return success(1.0)
+            return _OK_10
         state = self.mongo_for(container)
         if not state.authenticate(user, password, "admin"):
             return failure(
@@ -147,7 +160,7 @@ class Stores:
                 f'$db: "{target}" }}',
                 1.0,
             )
-        return success(1.5)
+        return _OK_15
 
     def flag_variant(self, container: RunningContainer, flag: str) -> str:
         """The variant flagd serves for ``flag`` (its files as they were when it started)."""
