@@ -130,3 +130,26 @@ def test_reads_are_redacted_and_writes_refused(lab: Lab, tmp_path: Path) -> None
     assert refused.output.startswith("refused:")
     assert not math.isinf(kernel.meter.measure(kernel.meter.capture_baseline(lab.entrypoints)).mu)
     kernel.close()
+
+
+def test_ask_mode_runs_only_what_the_operator_approves(lab: Lab, tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def operator(decision: object) -> bool:
+        line = str(getattr(decision, "line", ""))
+        asked.append(line)
+        return "owner=sre" in line
+
+    kernel = _kernel(lab, tmp_path, [], approval="ask", ask=operator)
+    baseline = kernel.meter.capture_baseline(lab.entrypoints)
+    tx = kernel.begin(baseline)
+    approved = tx.write("kubectl annotate deployment frontend owner=sre --overwrite")
+    declined = tx.write("kubectl annotate deployment frontend owner=nobody --overwrite")
+    assert approved.ran
+    assert not declined.ran
+    assert declined.decision.code == "not-approved"
+    assert len(asked) == 2
+    result = tx.abort("test over")
+    assert result.undo is not None
+    assert result.undo.faithful
+    kernel.close()
