@@ -4,13 +4,14 @@ non-API answers to the observe error tree."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from types import TracebackType
+from typing import Any, ClassVar, Self
 
 import httpx
 
 from stratus.observe.errors import BadResponse, EndpointUnreachable
 
-__all__ = ["JsonHttp", "Params"]
+__all__ = ["EndpointClient", "JsonHttp", "Params"]
 
 Params = Mapping[str, str | Sequence[str]]
 _SNIPPET = 200
@@ -65,3 +66,37 @@ def _flatten(params: Params | None) -> dict[str, list[str]]:
         key: [value] if isinstance(value, str) else list(value)
         for key, value in (params or {}).items()
     }
+
+
+class EndpointClient:
+    """Base of the clients of one monitoring endpoint: construction, closing, ``with``.
+    ``timeout`` is in seconds per request; ``transport`` lets tests answer in-process."""
+
+    what: ClassVar[str] = "endpoint"
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout: float = 10.0,
+        *,
+        headers: Mapping[str, str] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._http = JsonHttp(
+            base_url, timeout, what=self.what, headers=headers, transport=transport
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self._http.base_url
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any
 from urllib.parse import quote
 
-import httpx
-
 from stratus.observe.errors import BadResponse, QueryRejected
-from stratus.observe.http import JsonHttp, Params
+from stratus.observe.http import EndpointClient, Params
 
 __all__ = ["Dependency", "JaegerClient", "Span", "Trace"]
 
@@ -64,24 +61,10 @@ class Dependency:
     call_count: int
 
 
-class JaegerClient:
+class JaegerClient(EndpointClient):
     """``JaegerClient("http://jaeger-query:16686")``; ``timeout`` in seconds per request."""
 
-    def __init__(
-        self,
-        base_url: str,
-        timeout: float = 10.0,
-        *,
-        headers: dict[str, str] | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._http = JsonHttp(
-            base_url, timeout, what="Jaeger", headers=headers, transport=transport
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
+    what = "Jaeger"
 
     def services(self) -> list[str]:
         return sorted(str(s) for s in _list(self._data("/api/services", {})))
@@ -136,17 +119,6 @@ class JaegerClient:
                 Dependency(str(item["parent"]), str(item["child"]), int(item.get("callCount", 0)))
             )
         return out
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> JaegerClient:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _data(self, path: str, params: Params) -> Any:
         status, body = self._http.get(path, params)

@@ -10,13 +10,10 @@ import math
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from types import TracebackType
 from typing import Any, Literal
 
-import httpx
-
 from stratus.observe.errors import BadResponse, QueryRejected
-from stratus.observe.http import JsonHttp, Params
+from stratus.observe.http import EndpointClient, Params
 
 __all__ = ["Alert", "AlertState", "PrometheusClient", "Sample", "Series", "parse_rfc3339"]
 
@@ -62,24 +59,10 @@ class Series:
     points: list[tuple[float, float]]
 
 
-class PrometheusClient:
+class PrometheusClient(EndpointClient):
     """``PrometheusClient("http://prometheus:9090")``; ``timeout`` in seconds per request."""
 
-    def __init__(
-        self,
-        base_url: str,
-        timeout: float = 10.0,
-        *,
-        headers: dict[str, str] | None = None,
-        transport: httpx.BaseTransport | None = None,
-    ) -> None:
-        self._http = JsonHttp(
-            base_url, timeout, what="Prometheus", headers=headers, transport=transport
-        )
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
+    what = "Prometheus"
 
     def alerts(self) -> list[Alert]:
         """Every pending and firing alert the server knows."""
@@ -119,17 +102,6 @@ class PrometheusClient:
             for item in _list(result)
             if isinstance(item, dict)
         ]
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> PrometheusClient:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
 
     def _data(self, path: str, params: Params) -> Any:
         status, body = self._http.get(path, params)
