@@ -40,3 +40,17 @@ def test_bad_values_name_the_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     monkeypatch.setenv("STRATUS_CONFIG", str(tmp_path / "absent.yaml"))
     with pytest.raises(SettingsError, match="not a file"):
         load_settings()
+
+
+def test_kernel_settings_come_from_file_and_environment(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("kernel:\n  settle_min: 10\n  w_sla: 5\n")
+    monkeypatch.setenv("STRATUS_CONFIG", str(config))
+    monkeypatch.setenv("STRATUS_KERNEL__SETTLE_MIN", "20")
+    kernel = load_settings().kernel
+    assert (kernel.settle_min, kernel.settle_max, kernel.w_sla) == (20.0, 300.0, 5.0)
+    monkeypatch.setenv("STRATUS_KERNEL__W_ALERTS", "-1")
+    with pytest.raises(SettingsError, match=r"kernel\.w_alerts"):
+        load_settings()

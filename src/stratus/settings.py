@@ -20,7 +20,7 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-__all__ = ["Settings", "SettingsError", "SimSettings", "load_settings"]
+__all__ = ["KernelSettings", "Settings", "SettingsError", "SimSettings", "load_settings"]
 
 
 class SettingsError(Exception):
@@ -34,6 +34,21 @@ class SimSettings(BaseModel):
     seed: int = Field(0, description="seed of the emulated cloud's random choices")
     speed: float = Field(1.0, gt=0, description="virtual seconds per wall second in `sim up`")
     port: int = Field(0, ge=0, le=65535, description="API port of `sim up` (0: a free port)")
+
+
+class KernelSettings(BaseModel):
+    """The safety kernel's defaults (flags of `stratus kubectl` and `stratus run` override)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    journal: Path | None = Field(
+        None, description="journal file (default: <state_dir>/journal/<context>.sqlite)"
+    )
+    settle_min: float = Field(60.0, ge=0, description="seconds to wait at least after writes")
+    settle_max: float = Field(300.0, ge=0, description="seconds to wait at most for rollouts")
+    w_alerts: float = Field(1.0, ge=0, description="weight of firing alerts in μ")
+    w_sla: float = Field(3.0, ge=0, description="weight of SLA violations in μ")
+    w_capacity: float = Field(1.0, ge=0, description="weight of lost capacity in μ")
 
 
 def _default_state_dir() -> Path:
@@ -50,6 +65,7 @@ class Settings(BaseSettings):
         description="where kubeconfigs, journals and reports are kept",
     )
     sim: SimSettings = Field(default_factory=SimSettings)
+    kernel: KernelSettings = Field(default_factory=KernelSettings)
 
     @classmethod
     def settings_customise_sources(

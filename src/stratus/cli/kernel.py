@@ -96,11 +96,16 @@ def kubectl_command(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     settle_min: Annotated[
-        float, typer.Option(help="Seconds to wait at least after a write before measuring.")
-    ] = 60.0,
+        float | None,
+        typer.Option(help="Seconds to wait at least after a write before measuring (60)."),
+    ] = None,
     settle_max: Annotated[
-        float, typer.Option(help="Seconds to wait at most for rollouts to settle.")
-    ] = 300.0,
+        float | None, typer.Option(help="Seconds to wait at most for rollouts to settle (300).")
+    ] = None,
+    journal: Annotated[
+        Path | None,
+        typer.Option(help="Journal file (default: the context's, in the state directory)."),
+    ] = None,
     kubeconfig: Kubeconfig = None,
     context: Context = None,
     namespace: Namespace = None,
@@ -115,10 +120,12 @@ def kubectl_command(
     from stratus.kube.errors import KubeError
     from stratus.observe.errors import ObserveError
     from stratus.observe.sla import Entrypoint
+    from stratus.settings import SettingsError
     from stratus.tnr.connect import open_kernel
     from stratus.tnr.errors import TnrError, UndoFailed, UnfaithfulUndo
     from stratus.tnr.policy import Policy
     from stratus.tnr.settle import SettleBounds
+    from stratus.tnr.severity import SeverityWeights
 
     if (line is None) == (not args):
         _err.print("[red]error:[/red] give the command after -- or with --line, not both")
@@ -130,6 +137,13 @@ def kubectl_command(
         raise typer.Exit(2)
     conn = connection(kubeconfig, context, namespace, prometheus, jaeger)
     try:
+        defaults = load_settings().kernel
+    except SettingsError as exc:
+        _err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(EXIT_ERROR) from exc
+    low = defaults.settle_min if settle_min is None else settle_min
+    high = max(defaults.settle_max if settle_max is None else settle_max, low)
+    try:
         rules = Policy.load(policy) if policy is not None else None
         entrypoints = [Entrypoint.parse(e) for e in entrypoint or []]
         kernel = open_kernel(
@@ -139,11 +153,15 @@ def kubectl_command(
             ask=_ask,
             on_event=None if as_json else _print_event,
             settle=SettleBounds(
-                min_seconds=settle_min,
-                max_seconds=max(settle_max, settle_min),
-                steady_seconds=min(30.0, settle_min / 2),
-                step_seconds=min(5.0, max(settle_min / 6, 0.1)),
+                min_seconds=low,
+                max_seconds=high,
+                steady_seconds=min(30.0, low / 2),
+                step_seconds=min(5.0, max(low / 6, 0.1)),
             ),
+            weights=SeverityWeights(
+                w_alerts=defaults.w_alerts, w_sla=defaults.w_sla, w_capacity=defaults.w_capacity
+            ),
+            journal=journal or defaults.journal,
         )
     except (TnrError, KubeError, ObserveError, ValueError) as exc:
         _err.print(f"[red]error:[/red] {exc}")
