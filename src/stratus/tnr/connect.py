@@ -20,7 +20,7 @@ from stratus.tnr.policy import Policy
 from stratus.tnr.settle import SettleBounds
 from stratus.tnr.severity import SeverityMeter, SeverityWeights
 from stratus.tnr.transaction import Approval, Kernel, KernelEvent
-from stratus.tnr.view import KubectlView
+from stratus.tnr.view import ClientView
 
 __all__ = ["Connection", "open_kernel"]
 
@@ -72,7 +72,7 @@ def open_kernel(
     meter = SeverityMeter(
         PrometheusClient(connection.prometheus), ClusterObserver(client, scope), weights, sla
     )
-    gateway = Gateway(policy, view=KubectlView(runner), namespace=connection.namespace)
+    gateway = Gateway(policy, view=ClientView(client), namespace=connection.namespace)
     path = journal or journal_path(client.context or "default", state_dir)
     kernel = Kernel(
         runner=runner,

@@ -12,12 +12,22 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from stratus.kube.client import KubeClient
 from stratus.kube.refs import ObjectRef
 from stratus.kube.runner import Kubectl
 
-__all__ = ["ClusterView", "KubectlView", "StaticView", "images_of", "pod_spec"]
+__all__ = ["ClientView", "ClusterView", "KubectlView", "StaticView", "images_of", "pod_spec"]
 
 _IMAGE_SOURCES = "pods,replicasets,deployments,statefulsets,daemonsets,jobs,cronjobs"
+_IMAGE_KINDS = (
+    ("v1", "Pod"),
+    ("apps/v1", "ReplicaSet"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+)
 
 
 class ClusterView(Protocol):
@@ -92,3 +102,22 @@ class KubectlView:
             args.append(f"--namespace={ref.namespace}")
         result = self.runner.run(args)
         return result.exit_code == 0 and bool(result.stdout.strip())
+
+
+@dataclass
+class ClientView:
+    """Answers through the REST client: the same questions as :class:`KubectlView`, without
+    starting a kubectl process for each (the kernel's default)."""
+
+    client: KubeClient
+
+    def images_in_use(self) -> Mapping[str, frozenset[str]]:
+        found: dict[str, set[str]] = {}
+        for api_version, kind in _IMAGE_KINDS:
+            for item in self.client.list(api_version, kind):
+                ns = str((item.get("metadata") or {}).get("namespace") or "")
+                found.setdefault(ns, set()).update(images_of(item))
+        return {ns: frozenset(imgs) for ns, imgs in found.items()}
+
+    def exists(self, ref: ObjectRef) -> bool:
+        return self.client.get(ref) is not None
