@@ -20,7 +20,14 @@ from pydantic_settings import (
     SettingsConfigDict,
 )
 
-__all__ = ["KernelSettings", "Settings", "SettingsError", "SimSettings", "load_settings"]
+__all__ = [
+    "KernelSettings",
+    "LLMSettings",
+    "Settings",
+    "SettingsError",
+    "SimSettings",
+    "load_settings",
+]
 
 
 class SettingsError(Exception):
@@ -51,6 +58,31 @@ class KernelSettings(BaseModel):
     w_capacity: float = Field(1.0, ge=0, description="weight of lost capacity in μ")
 
 
+class LLMSettings(BaseModel):
+    """How the LLM-backed agents reach their model (``--model provider:name``) and what one
+    incident may spend on it. With ``base_url`` any OpenAI-compatible server (vLLM, Ollama,
+    llama.cpp, LM Studio) serves ``openai:NAME``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    base_url: str | None = Field(
+        None, description="an OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"
+    )
+    api_key_env: str | None = Field(
+        None, description="environment variable holding the API key (default: the provider's)"
+    )
+    request_timeout: float = Field(120.0, gt=0, description="seconds one model request may take")
+    run_timeout: float = Field(600.0, gt=0, description="wall seconds one agent's loop may take")
+    http_retries: int = Field(2, ge=0, le=10, description="retries of a failed model request")
+    tool_retries: int = Field(
+        4, ge=0, le=20, description="malformed tool calls or answers a model may correct"
+    )
+    temperature: float | None = Field(None, ge=0, le=2, description="sampling temperature")
+    max_output_tokens: int | None = Field(None, ge=1, description="tokens one reply may hold")
+    tokens: int | None = Field(None, ge=0, description="tokens one incident may spend")
+    cost_usd: float | None = Field(None, ge=0, description="dollars one incident may spend")
+
+
 def _default_state_dir() -> Path:
     return Path(platformdirs.user_state_dir("stratus"))
 
@@ -66,6 +98,7 @@ class Settings(BaseSettings):
     )
     sim: SimSettings = Field(default_factory=SimSettings)
     kernel: KernelSettings = Field(default_factory=KernelSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
 
     @classmethod
     def settings_customise_sources(
