@@ -6,10 +6,11 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT := .venv
 
-.PHONY: help demo test check lint typecheck layers format bench clean
+.PHONY: help demo sim test check lint typecheck layers format bench clean
 
 help:
-	@echo "make demo       start the emulated cloud with the demo app (Ctrl-C stops it)"
+	@echo "make demo       the offline agents resolve an incident in an emulated cloud"
+	@echo "make sim        start the emulated cloud with the demo app (Ctrl-C stops it)"
 	@echo "make test       run the whole test suite (lint, types, layers, then pytest)"
 	@echo "make check      lint, type-check and layer contracts"
 	@echo "make bench      run the benchmark scripts in benchmarks/"
@@ -23,6 +24,9 @@ $(UV):
 	@touch $@
 
 demo: .venv/.synced
+	$(UV) run --frozen stratus demo
+
+sim: .venv/.synced
 	$(UV) run --frozen stratus sim up --app demo
 
 test: check
