@@ -172,3 +172,11 @@ def test_reads_and_writes_match_kubectl_itself() -> None:
     groups = {("create", "secret"), ("create", "service"), ("create", "token")}  # token: forbidden
     creates = [p for p in commands if p[0] == "create" and len(p) > 1 and p not in groups]
     assert all("dry-run" in commands[p] for p in creates)
+
+
+def test_deletions_do_not_block_on_kubectl_unless_asked(tmp_path: Path) -> None:
+    g = gw(tmp_path)
+    assert g.check("kubectl delete pod -l app=web").argv[-1] == "--wait=false"
+    assert g.check("kubectl delete pod web-1 --wait").argv.count("--wait") == 1
+    assert "--wait=false" not in g.check("kubectl delete pod web-1 --wait").argv
+    assert "--wait=false" not in g.check("kubectl scale deploy web --replicas=2").argv

@@ -67,7 +67,10 @@ def test_a_harmful_write_is_undone_and_a_fix_commits(lab: Lab, tmp_path: Path) -
     assert frontend is not None
     assert frontend["spec"]["replicas"] == 1
     assert kernel.journal.transaction(result.tx_id).state is TxState.UNDONE
-    assert [e.kind for e in events if e.tx_id == result.tx_id][-2:] == ["abort", "undo"]
+    assert [e.kind for e in events if e.tx_id == result.tx_id][-3:] == ["abort", "undo", "restored"]
+    assert result.mu_restored is not None
+    assert result.mu_restored.mu <= result.mu_pre.mu, "the restored state is no worse"
+    assert result.visible_path == (result.mu_pre.mu, result.mu_restored.mu)
 
     lab.settle(300)  # what the harmful write broke recovers before the next attempt
     tx = kernel.begin(baseline, "make the geo Service select its pods again")

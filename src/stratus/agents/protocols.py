@@ -47,8 +47,8 @@ AttemptOutcome = Literal["resolved", "kept-unsolved", "undone", "nothing-ran", "
 
 
 class TransactionSummary(BaseModel):
-    """How the kernel ended an attempt's transaction: μ before and after, and whether the
-    undo (if any) was verified faithful."""
+    """How the kernel ended an attempt's transaction: μ before and after, whether the undo
+    (if any) was verified faithful, and μ once the restored state settled."""
 
     model_config = _FROZEN
     tx_id: int
@@ -58,6 +58,7 @@ class TransactionSummary(BaseModel):
     mu_post: float
     writes: tuple[WriteOutcome, ...] = ()
     undo_faithful: bool | None = None
+    mu_restored: float | None = None
 
 
 class OracleSummary(BaseModel):

@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 
 from stratus.bench.metrics import group
-from stratus.bench.report_md import agent_title
+from stratus.bench.report_md import agent_title, cost_text
 from stratus.bench.results import ProblemResult
 
 __all__ = ["compare_report"]
@@ -34,8 +34,8 @@ def compare_report(
             delta,
             _num(sa.virtual_seconds if sa else math.nan),
             _num(sb.virtual_seconds if sb else math.nan),
-            _num(sa.mean_cost if sa else math.nan, 3),
-            _num(sb.mean_cost if sb else math.nan, 3),
+            cost_text(sa.mean_cost) if sa else "-",
+            cost_text(sb.mean_cost) if sb else "-",
         ]
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Verdicts that changed", ""]

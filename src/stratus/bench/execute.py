@@ -17,6 +17,7 @@ from stratus.bench.problem import Problem
 from stratus.bench.results import ProblemResult
 from stratus.bench.stage import Stage
 from stratus.bench.trace import MuTrace, tnr_held
+from stratus.bench.warm import WarmClouds
 
 __all__ = ["run_problem"]
 
@@ -31,12 +32,16 @@ def run_problem(
     warmup: float | None = None,
     sample_every: float = 30.0,
     agents: AgentFactory | None = None,
+    warm: WarmClouds | None = None,
 ) -> ProblemResult:
-    """Run ``problem`` with the agent ``spec`` names; never raises for a failing problem."""
+    """Run ``problem`` with the agent ``spec`` names; never raises for a failing problem.
+    ``warm`` starts from a copy of an earlier warm-up of the same app, load and seed."""
     started = time.monotonic()
     blank = ProblemResult.blank(problem, spec.label, seed, repeat)
     try:
-        return _run(problem, spec, workdir, seed + repeat, warmup, sample_every, agents, blank)
+        return _run(
+            problem, spec, workdir, seed + repeat, warmup, sample_every, agents, blank, warm
+        )
     except Exception as exc:  # the run goes on; the result says what broke
         return blank.failed(
             f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}",
@@ -53,11 +58,12 @@ def _run(
     sample_every: float,
     agents: AgentFactory | None,
     blank: ProblemResult,
+    warm: WarmClouds | None,
 ) -> ProblemResult:
     started = time.monotonic()
     agent: BenchAgent | None = None
     judge: Judge | None = None
-    with Stage(problem, workdir, seed=seed, warmup=warmup) as stage:
+    with Stage(problem, workdir, seed=seed, warmup=warmup, warm=warm) as stage:
         try:
             judge = Judge(stage.endpoints)
             judge.capture_baseline()

@@ -23,6 +23,7 @@ th{background:#f3f3f3}td:not(:first-child){text-align:right}h1,h2,h3{margin-top:
 code{background:#f5f5f5;padding:0 3px}figure{margin:0 0 1.5em}
 """
 _MAX_MU_PLOTS = 240
+_CELL = re.compile(r"(?<!\\)\|")  # a cell boundary: a pipe not escaped
 
 
 def html_report(results: Sequence[ProblemResult], title: str = "STRATUS benchmark") -> str:
@@ -67,7 +68,9 @@ def _inline(text: str) -> str:
 
 
 def _table(block: list[str]) -> str:
-    rows = [[c.strip() for c in line.strip().strip("|").split("|")] for line in block]
+    rows = [
+        [c.strip().replace("\\|", "|") for c in _CELL.split(line.strip()[1:-1])] for line in block
+    ]
     head, body = rows[0], rows[2:]
     html = ["<table><tr>" + "".join(f"<th>{_inline(c)}</th>" for c in head) + "</tr>"]
     html += ["<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in row) + "</tr>" for row in body]

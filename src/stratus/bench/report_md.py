@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from stratus.bench.metrics import Dimension, Summary, group, summarize
 from stratus.bench.results import ProblemResult
 
-__all__ = ["agent_title", "markdown_report", "suite_of"]
+__all__ = ["agent_title", "cost_text", "markdown_report", "suite_of"]
 
 SUITE_TITLES = {"aiopslab": "AIOpsLab", "sregym": "SREGym-style", "custom": "Custom"}
 _VARIANTS = {
@@ -58,10 +58,13 @@ def _overview(results: Sequence[ProblemResult]) -> str:
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """A pipe table; a ``|`` inside a cell (an agent's plan title, say) is escaped."""
     align = ["---" if i == 0 else "---:" for i in range(len(head))]
-    out = ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
-    out += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*out, ""]
+
+    def line(cells: Sequence[str]) -> str:
+        return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+    return [line(head), line(align), *(line(row) for row in rows), ""]
 
 
 def _mitigation(results: Sequence[ProblemResult]) -> list[str]:
@@ -85,7 +88,7 @@ def _mitigation(results: Sequence[ProblemResult]) -> list[str]:
                 _num(s.attempts, 2),
                 _num(s.undos, 2),
                 f"{s.input_tokens:,}/{s.output_tokens:,}",
-                f"{s.mean_cost:.3f}",
+                cost_text(s.mean_cost),
                 f"{s.tnr_checked - s.tnr_violations}/{s.tnr_checked}",
             ]
             for key, s in group(runs, "agent").items()
@@ -113,7 +116,7 @@ def _ablation(results: Sequence[ProblemResult]) -> list[str]:
                         f"{title} ({brain})",
                         _pct(s.rate),
                         _num(s.virtual_seconds),
-                        f"{s.mean_cost:.3f}",
+                        cost_text(s.mean_cost),
                         _num(s.undos, 2),
                         f"{s.tnr_violations}/{s.tnr_checked}",
                     ]
@@ -142,7 +145,7 @@ def _diagnosis(results: Sequence[ProblemResult]) -> list[str]:
                 row += ["-", "-", "-"]
                 continue
             s = summarize(runs)
-            row += [_pct(s.rate), _num(s.virtual_seconds), f"{s.mean_cost:.3f}"]
+            row += [_pct(s.rate), _num(s.virtual_seconds), cost_text(s.mean_cost)]
         rows.append(row)
     return [
         "## Detection, localization and RCA (shape of the paper's Table 4)",
@@ -228,6 +231,11 @@ def _pct(value: float) -> str:
 
 def _num(value: float, digits: int = 1) -> str:
     return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def cost_text(value: float) -> str:
+    """Mean dollars per run; ``unknown`` when a model without a price took part."""
+    return "unknown" if math.isnan(value) else f"{value:.3f}"
 
 
 def _mu(value: float) -> str:

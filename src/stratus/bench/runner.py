@@ -19,10 +19,12 @@ from stratus.bench.agents import AgentFactory
 from stratus.bench.execute import run_problem
 from stratus.bench.problem import Problem
 from stratus.bench.results import ProblemResult, append_result, read_results, result_key
+from stratus.bench.warm import WarmClouds
 
 __all__ = ["Job", "RunOptions", "plan_jobs", "run_jobs"]
 
 RESULTS_FILE = "results.jsonl"
+_WARM = WarmClouds()  # per process: each worker keeps its own
 OnResult = Callable[[ProblemResult, int, int], None]
 
 
@@ -42,7 +44,8 @@ class Job:
 class RunOptions:
     """``workers`` 1 runs in this process (and allows an ``agents`` factory that cannot be
     sent to another process); ``warmup`` overrides every problem's; ``keep`` keeps each
-    problem's working folder (kubeconfig, journal) under ``<out>/work``."""
+    problem's working folder (kubeconfig, journal) under ``<out>/work``; ``warm`` reuses a
+    process's warm-ups (each run gets a copy; the results are the same as without)."""
 
     out: Path
     workers: int = 1
@@ -50,6 +53,7 @@ class RunOptions:
     warmup: float | None = None
     keep: bool = False
     sample_every: float = 30.0
+    warm: bool = False
     agents: AgentFactory | None = field(default=None, compare=False)
 
 
@@ -141,6 +145,7 @@ def _run_job(job: Job, options: RunOptions) -> ProblemResult:
             warmup=options.warmup,
             sample_every=options.sample_every,
             agents=options.agents,
+            warm=_WARM if options.warm else None,
         )
     finally:
         if not options.keep:

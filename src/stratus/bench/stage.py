@@ -13,6 +13,7 @@ from pathlib import Path
 
 from stratus.bench.errors import StageError
 from stratus.bench.problem import Problem
+from stratus.bench.warm import WarmClouds, WarmKey
 from stratus.observe.clock import Clock
 from stratus.observe.sla import Entrypoint
 from stratus.sim.apps import App, load_app
@@ -51,31 +52,52 @@ class Endpoints:
 class Stage:
     """``Stage(problem, workdir, seed=0)`` deploys, loads, warms up and serves the app;
     ``inject()`` breaks it and lets the symptoms show; ``close()`` stops the servers.
-    ``warmup`` overrides the problem's (tests use shorter ones)."""
+    ``warmup`` overrides the problem's (tests use shorter ones). With ``warm``, the warmed-up
+    cloud is a copy of one warmed up before for the same app, namespace, load, warm-up and
+    seed (identical to warming up afresh)."""
 
     def __init__(
-        self, problem: Problem, workdir: Path, *, seed: int = 0, warmup: float | None = None
+        self,
+        problem: Problem,
+        workdir: Path,
+        *,
+        seed: int = 0,
+        warmup: float | None = None,
+        warm: WarmClouds | None = None,
     ) -> None:
         self.problem = problem
         self.workdir = workdir
         workdir.mkdir(parents=True, exist_ok=True)
         self.app: App = load_app(problem.app)
-        self.cloud = Cloud(seed=seed)
         self.injected = False
+        seconds = problem.doc.load.warmup if warmup is None else warmup
+        key: WarmKey = (problem.app, problem.namespace, problem.doc.load.rate, seconds, seed)
+        self.cloud = (
+            warm.get(key, lambda: self._warm_up(seed, seconds))
+            if warm is not None
+            else self._warm_up(seed, seconds)
+        )
         try:
-            self._start(problem, problem.doc.load.warmup if warmup is None else warmup)
+            self._serve(problem)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, problem: Problem, warmup: float) -> None:
-        ns = problem.namespace
+    def _warm_up(self, seed: int, warmup: float) -> Cloud:
+        """A fresh cloud running the app under its load for ``warmup`` virtual seconds."""
+        cloud = Cloud(seed=seed)
+        ns = self.problem.namespace
         moved = None if ns == self.app.namespace else ns
-        self.cloud.deploy(self.app, namespace=moved)
-        rate = problem.doc.load.rate
+        cloud.deploy(self.app, namespace=moved)
+        rate = self.problem.doc.load.rate
         if self.app.workload is not None and rate != 0:
-            self.cloud.start_load(self.app, namespace=moved, rate=rate)
-        self.settle(warmup)
+            cloud.start_load(self.app, namespace=moved, rate=rate)
+        if warmup > 0:
+            cloud.settle(warmup, step=min(STEP, warmup))
+        return cloud
+
+    def _serve(self, problem: Problem) -> None:
+        ns = problem.namespace
         api = self.cloud.serve()
         telemetry = self.cloud.serve_telemetry()
         kubeconfig = self.cloud.write_kubeconfig(self.workdir / "kubeconfig", api)

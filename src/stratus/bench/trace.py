@@ -1,8 +1,9 @@
 """The μ trajectory of a run, measured by the benchmark itself (not reported by the agent):
 severity against the grader's healthy baseline, sampled as virtual time passes (hidden: every
 state the system went through, inside transactions included) and at the boundaries an outside
-observer sees (visible: the start, the end of every transaction — after its undo when it was
-undone — and the end of the run). TNR holds when no visible μ exceeds the initial one."""
+observer sees (visible: the start, the end of every transaction — once the state its undo
+restored has settled, when it was undone — and the end of the run). TNR holds when no
+visible μ exceeds the initial one."""
 
 from __future__ import annotations
 
@@ -17,8 +18,12 @@ from stratus.tnr.transaction import KernelEvent
 
 __all__ = ["MuSample", "MuTrace", "tnr_held"]
 
-_VISIBLE_EVENTS = {"commit": "committed", "undo": "undone"}
-_HIDDEN_EVENTS = {"begin": "begins", "abort": "aborted, before its undo"}
+_VISIBLE_EVENTS = {"commit": "committed", "restored": "undone"}
+_HIDDEN_EVENTS = {
+    "begin": "begins",
+    "abort": "aborted, before its undo",
+    "undo": "undone, settling",
+}
 
 
 class MuSample(BaseModel):
@@ -39,7 +44,8 @@ def tnr_held(samples: list[MuSample]) -> bool:
 
 class MuTrace:
     """Wraps ``clock`` so waiting samples μ every ``every`` virtual seconds; ``mark`` and
-    ``on_kernel_event`` add samples at the moments that matter. ``measure`` returns μ now."""
+    ``on_kernel_event`` add samples at the moments that matter. ``measure`` returns μ now.
+    Waiting before ``start`` (the agent preparing on the healthy system) samples nothing."""
 
     def __init__(self, measure: Callable[[], float], clock: Clock, *, every: float = 30.0) -> None:
         self._measure = measure
@@ -48,12 +54,14 @@ class MuTrace:
         self.samples: list[MuSample] = []
         self.origin = clock.now()
         self._last = -math.inf
+        self._started = False
         self.clock = Clock(now=clock.now, sleep=self._sleep)
 
     def start(self) -> None:
         """Time zero: the fault has struck; the first visible sample is the initial μ."""
         self.origin = self._inner.now()
         self.samples.clear()
+        self._started = True
         self.mark("initial", visible=True)
 
     def mark(self, label: str, *, visible: bool) -> float:
@@ -75,7 +83,7 @@ class MuTrace:
 
     def _sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
-        if self._inner.now() - self._last >= self.every:
+        if self._started and self._inner.now() - self._last >= self.every:
             self.mark("while waiting", visible=False)
 
     @property

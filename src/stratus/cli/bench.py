@@ -77,6 +77,14 @@ def bench(
     keep: Annotated[
         bool, typer.Option("--keep", help="Keep each run's kubeconfig and journal.")
     ] = False,
+    warm_cache: Annotated[
+        bool,
+        typer.Option(
+            "--warm-cache",
+            help="Warm each app up once per worker and start every run from a copy of it "
+            "(same results, less time).",
+        ),
+    ] = False,
 ) -> None:
     """Run problems (a suite, or your own files) and write results.jsonl, report.md and
     report.html into --out."""
@@ -105,12 +113,17 @@ def bench(
             for name in agent or ["stratus"]
         ]
     except (BenchError, ValueError) as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     folder = out or Path("bench-results") / (suite or "problems")
     jobs = plan_jobs(chosen, specs, seed=seed, repeats=repeat)
     options = RunOptions(
-        out=folder, workers=workers or os.cpu_count() or 1, resume=resume, warmup=warmup, keep=keep
+        out=folder,
+        workers=workers or os.cpu_count() or 1,
+        resume=resume,
+        warmup=warmup,
+        keep=keep,
+        warm=warm_cache,
     )
     with BenchProgress(_console, len(jobs)) as progress:
         results = run_jobs(jobs, options, progress.finished)
@@ -160,7 +173,7 @@ def report(
     try:
         found = read_results(results)
     except ResultsError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     first = results[0]
     folder = out or (first if first.is_dir() else first.parent)
@@ -183,7 +196,7 @@ def compare(
     try:
         text = compare_report(read_results([a]), read_results([b]), str(a), str(b))
     except ResultsError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     if out is not None:
         out.write_text(text, encoding="utf-8")
@@ -204,7 +217,7 @@ def list_problems(
     try:
         chosen = _problems(suite or ("all" if not problems else None), problems, task, None)
     except BenchError as exc:
-        _err.print(f"[red]error:[/red] {exc}")
+        _err.print(f"[red]error:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     for p in chosen:
         fault = p.fault.name if p.fault else "-"
@@ -223,6 +236,6 @@ def check(
     try:
         found = load_problems(paths)
     except ProblemError as exc:
-        _err.print(f"[red]invalid:[/red] {exc}")
+        _err.print(f"[red]invalid:[/red] {exc}", soft_wrap=True)
         raise typer.Exit(2) from exc
     _console.print(f"{len(found)} problems, all valid")

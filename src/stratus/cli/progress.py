@@ -102,6 +102,7 @@ class Progress:
             "commit": Text(f" committed: {msg}", style="green"),
             "abort": Text(f" aborted: {msg}", style="yellow"),
             "undo": Text(f" {msg}", style="yellow"),
+            "restored": Text(f" {msg}", style="yellow"),
             "oracles": Text(
                 f" oracles: {msg}", style="green" if event.data.get("passed") else "red"
             ),

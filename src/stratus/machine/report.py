@@ -57,12 +57,15 @@ class IncidentReport(BaseModel):
     @property
     def visible_mu(self) -> list[float]:
         """μ as an observer outside the transactions sees it: the initial state, then the
-        state after each committed transaction (an undone one is invisible)."""
+        state after each committed transaction, or, for an undone one, once the state its
+        undo restored had settled."""
         out = [self.mu_initial]
         for attempt in self.attempts:
             tx = attempt.transaction
             if tx is not None and tx.outcome == "committed":
                 out.append(tx.mu_post)
+            elif tx is not None and tx.mu_restored is not None:
+                out.append(tx.mu_restored)
         return out
 
     def to_markdown(self) -> str:
@@ -124,6 +127,7 @@ def summarize_transaction(
         mu_post=result.mu_post.mu,
         writes=report.writes,
         undo_faithful=None if result.undo is None else result.undo.faithful,
+        mu_restored=None if result.mu_restored is None else result.mu_restored.mu,
     )
 
 
@@ -150,7 +154,8 @@ def _attempt_lines(attempt: Attempt) -> list[str]:
         lines += [
             "",
             f"**Transaction {tx.tx_id}:** {tx.outcome}: μ {_mu(tx.mu_pre)} → {_mu(tx.mu_post)} "
-            f"({tx.reason})",
+            f"({tx.reason})"
+            + ("" if tx.mu_restored is None else f"; μ {_mu(tx.mu_restored)} once restored"),
         ]
     if attempt.oracles is not None:
         verdict = "pass" if attempt.oracles.passed else "fail"

@@ -71,14 +71,20 @@ class Baseline(BaseModel):
 
 
 def firing_in_scope(
-    alerts: Iterable[Alert], namespaces: Sequence[str], cluster_alerts: bool = True
+    alerts: Iterable[Alert],
+    namespaces: Sequence[str],
+    cluster_alerts: bool = True,
+    *,
+    pending: bool = False,
 ) -> list[Alert]:
-    """Firing alerts about the namespaces in scope; alerts with no namespace (nodes, the
-    cluster) too when ``cluster_alerts``."""
+    """Firing alerts about the namespaces in scope (and pending ones, whose condition holds
+    but whose ``for:`` has not yet passed, when ``pending``); alerts with no namespace
+    (nodes, the cluster) too when ``cluster_alerts``."""
+    states = ("firing", "pending") if pending else ("firing",)
     return [
         a
         for a in alerts
-        if a.state == "firing" and (a.namespace in namespaces if a.namespace else cluster_alerts)
+        if a.state in states and (a.namespace in namespaces if a.namespace else cluster_alerts)
     ]
 
 

@@ -5,8 +5,10 @@ takes an argv, parses it as kubectl would (:mod:`stratus.kube.command`), classif
 grammar (:mod:`.grammar`), applies the role's sandbox and the policy, and returns a
 :class:`Decision`: allowed or not, the effect, one line of reason, and the canonical argv to
 run. Manifests named with ``-f`` are read once, here, and passed to kubectl on standard
-input, so what was checked and dry-run is exactly what runs. A write must then be confirmed
-by :meth:`Gateway.confirm_with_dry_run`, which asks the server what it would touch.
+input, so what was checked and dry-run is exactly what runs. ``delete`` runs with
+``--wait=false`` unless the line says otherwise: the kernel's settling, bounded and on its
+clock, observes the deletion finish, rather than kubectl blocking on it. A write must then
+be confirmed by :meth:`Gateway.confirm_with_dry_run`, which asks the server what it would touch.
 
 Roles: ``detection`` and ``diagnosis`` only read; ``mitigation`` writes within policy;
 ``undo`` only reads here, because the kernel restores checkpoints itself through the REST
@@ -145,6 +147,10 @@ class Gateway:
             else:
                 self._check_write(cmd, effect, writes_done)
             run, stdin = self._pin_files(cmd)
+            if cmd.verb == "delete" and not cmd.values("wait"):
+                run = KubectlCommand(
+                    run.path, run.args, (*run.flags, Flag("wait", "false")), run.after_dash
+                )
         except Refused as refused:
             return Decision(False, role, line, refused.reason, refused.code, effect, cmd)
         what = "outside TNR: undo cannot reverse it" if effect == "irreversible" else "allowed"

@@ -1,7 +1,10 @@
 """Severity μ = w_alerts·|A| + w_sla·|V| + w_capacity·|L| (paper §4.2.1), computed from
 telemetry by code, never by a model; μ = ∞ in the crash state.
 
-- A: firing alerts in scope, each weighted by its ``severity`` label. An alert the baseline
+- A: firing alerts in scope, each weighted by its ``severity`` label; pending ones too (their
+  condition holds, only their ``for:`` hold has not passed), so that a write's harm shows
+  within one rule evaluation rather than minutes later, after the transaction was judged.
+  An alert the baseline
   attributed to a workload that has since been deleted or scaled to zero still counts
   (``silenced``): removing a broken workload silences its alerts, it does not fix them.
 - V: SLA violations of the user-facing entrypoints (errors, p95 latency, unserved).
@@ -48,7 +51,8 @@ class SeverityWeights(BaseModel):
     """Defaults: a critical alert weighs 2 and a warning 1 (``info``/``none`` nothing: the
     kube-prometheus ``Watchdog`` always fires); an alert with another severity weighs 1; an
     SLA violation weighs 3, since users feel it while most alerts are causes; one lost
-    replica, pod or node weighs 1. Integer weights keep μ an integer, as in the paper."""
+    replica, pod or node weighs 1. Integer weights keep μ an integer, as in the paper.
+    ``count_pending``: pending alerts weigh as firing ones (see the module docstring)."""
 
     model_config = _FROZEN
     w_alerts: float = Field(1.0, ge=0.0)
@@ -64,6 +68,7 @@ class SeverityWeights(BaseModel):
     unknown_severity: float = Field(1.0, ge=0.0)
     w_sla: float = Field(3.0, ge=0.0)
     w_capacity: float = Field(1.0, ge=0.0)
+    count_pending: bool = True
 
     def alert_weight(self, severity: str) -> float:
         return self.w_alerts * self.alert_severity.get(severity.lower(), self.unknown_severity)
@@ -76,6 +81,7 @@ class AlertPart(BaseModel):
     labels: dict[str, str]
     weight: float
     silenced: bool = False  # its workload was removed; it counts as still firing
+    pending: bool = False  # its condition holds; its ``for:`` hold has not passed yet
 
 
 class CapacityLoss(BaseModel):
@@ -149,7 +155,10 @@ class SeverityMeter:
             snapshot, crash = None, str(exc)
         try:
             firing = firing_in_scope(
-                self.prometheus.alerts(), self.cluster.namespaces, self.cluster_alerts
+                self.prometheus.alerts(),
+                self.cluster.namespaces,
+                self.cluster_alerts,
+                pending=self.weights.count_pending,
             )
             readings = SlaProbe(self.prometheus, self.sla).read(
                 e.entrypoint for e in baseline.entrypoints
@@ -169,6 +178,7 @@ class SeverityMeter:
                 severity=a.severity,
                 labels=a.labels,
                 weight=self.weights.alert_weight(a.severity),
+                pending=a.state == "pending",
             )
             for a in firing
         ]

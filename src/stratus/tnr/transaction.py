@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from stratus.kube.client import KubeClient
@@ -43,7 +43,7 @@ Outcome = Literal["committed", "aborted-and-undone", "dry-run", "empty"]
 class KernelEvent:
     """Something the kernel did, for progress displays and reports."""
 
-    kind: str  # begin, refused, dry-run, write, settle, sample, commit, abort, undo
+    kind: str  # begin, refused, dry-run, write, settle, sample, commit, abort, undo, restored
     tx_id: int | None
     message: str
     data: dict[str, Any] = field(default_factory=dict)
@@ -91,6 +91,7 @@ class TransactionResult:
     writes: tuple[WriteRecord, ...]
     undo: UndoReport | None
     reason: str
+    mu_restored: Severity | None = None  # μ once the undone state settled
 
     @property
     def committed(self) -> bool:
@@ -107,6 +108,7 @@ class TransactionResult:
             "visible_path": [_mu(m) for m in self.visible_path],
             "writes": [w.to_dict() for w in self.writes],
             "undo": None if self.undo is None else self.undo.to_dict(),
+            "mu_restored": None if self.mu_restored is None else _mu(self.mu_restored.mu),
         }
 
 
@@ -297,7 +299,7 @@ class Transaction:
             if mu_post.crashed
             else f"μ rose {_text(self.mu_pre.mu)} → {_text(mu_post.mu)}"
         )
-        return self._abort(reason, mu_post, path)
+        return self._abort(reason, mu_post, path, measure_restored=True)
 
     def abort(self, reason: str) -> TransactionResult:
         """Undo whatever ran, without waiting to measure (e.g. the caller gave up)."""
@@ -307,8 +309,15 @@ class Transaction:
         return self._abort(reason, self.kernel.meter.measure(self.baseline), ())
 
     def _abort(
-        self, reason: str, mu_post: Severity, path: tuple[tuple[float, float], ...]
+        self,
+        reason: str,
+        mu_post: Severity,
+        path: tuple[tuple[float, float], ...],
+        *,
+        measure_restored: bool = False,
     ) -> TransactionResult:
+        """Undo, and with ``measure_restored`` let the restored state settle and measure
+        it: what an observer sees after an undone attempt is that μ, not the one before."""
         kernel = self.kernel
         kernel.journal.close(
             self.id, TxState.ABORTED, {"mu_post": _mu(mu_post.mu), "reason": reason}
@@ -321,7 +330,20 @@ class Transaction:
             f"undone: {len(report.steps)} objects restored, verified",
             steps=len(report.steps),
         )
-        return self._result("aborted-and-undone", mu_post, path, report, reason)
+        restored = None
+        if measure_restored:
+            settled = kernel.meter.settle(kernel.clock, kernel.settle_bounds)
+            restored = kernel.meter.measure(self.baseline)
+            kernel.emit(
+                "restored",
+                self.id,
+                f"μ={_text(restored.mu)} once the restored state settled ({settled.reason})",
+                mu=_mu(restored.mu),
+            )
+        result = self._result("aborted-and-undone", mu_post, path, report, reason)
+        if restored is None:
+            return result
+        return replace(result, mu_restored=restored, visible_path=(self.mu_pre.mu, restored.mu))
 
     def _settle(self) -> tuple[tuple[float, float], ...]:
         kernel = self.kernel
