@@ -1,24 +1,20 @@
-"""The small parts the agents stand on: bounded observations, the prompt and toolset data
-files against their schema and the tools that implement them, log classes, template diffs,
+"""The small parts the agents stand on: bounded observations, log classes, template diffs,
 quantities, the reference a one-shot run rebuilds, and the offline detector."""
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Sequence
 
 import pytest
 
 from stratus.agents.bounding import Limits, bound
-from stratus.agents.catalog import PLACEHOLDERS, Prompts, load_catalog, placeholders
-from stratus.agents.errors import CatalogError
 from stratus.agents.offline import OfflineDetector
 from stratus.agents.offline.changes import diff_paths
 from stratus.agents.offline.common import classify_log
 from stratus.agents.offline.units import cpu_millis, memory_mib
 from stratus.agents.protocols import DetectInput
 from stratus.agents.reference import Reference, reconstruct_baseline
-from stratus.agents.tools import MitigationTools, ReadTools
+from stratus.agents.tools import ReadTools
 from stratus.observe.baseline import Baseline, WorkloadBaseline
 from stratus.observe.cluster import WorkloadKey
 from stratus.tnr.gateway import Decision, Role
@@ -43,51 +39,6 @@ def test_long_lines_are_shortened_too() -> None:
     obs = bound("logs", "a" * 1000, Limits(max_line_chars=100))
     assert obs.text.startswith("a" * 100 + " …")
     assert obs.cut_chars == 900
-
-
-def test_the_shipped_catalog_loads_and_every_prompt_renders() -> None:
-    catalog = load_catalog()
-    for role, parts in PLACEHOLDERS.items():
-        prompts = catalog.prompts.roles[role]  # type: ignore[index]
-        for part, names in parts.items():
-            if getattr(prompts, part) is None:
-                continue
-            text = catalog.prompts.render(role, part, **{n: f"<{n}>" for n in names})  # type: ignore[arg-type]
-            assert "{" not in text.replace("{{", "")
-            assert all(f"<{n}>" in text for n in placeholders(getattr(prompts, part)))
-
-
-def test_every_tool_described_is_a_method_with_the_same_parameters() -> None:
-    catalog = load_catalog()
-    for name, spec in catalog.toolsets.tools.items():
-        method = getattr(MitigationTools, name, None) or getattr(ReadTools, name)
-        params = inspect.signature(method).parameters
-        assert list(params)[1:] == list(spec.parameters), name
-        for pname, pspec in spec.parameters.items():
-            default = params[pname].default
-            if pspec.required:
-                assert default is inspect.Parameter.empty, f"{name}.{pname}"
-            else:
-                assert default == pspec.default, f"{name}.{pname}"
-    assert "write" not in catalog.toolsets.roles["diagnosis"]
-    assert "write" in catalog.toolsets.roles["mitigation"]
-
-
-def test_a_prompt_with_an_unknown_placeholder_is_refused() -> None:
-    with pytest.raises(ValueError, match="unknown placeholders"):
-        Prompts.model_validate(
-            {
-                "version": 1,
-                "roles": {
-                    "detection": {
-                        "system": "You detect incidents in {cluster}.",
-                        "user": "Is it broken?",
-                    }
-                },
-            }
-        )
-    with pytest.raises(CatalogError, match="needs namespace"):
-        load_catalog().prompts.render("diagnosis", "user", detection="d", attempts="a")
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,8 @@ write through the open transaction), the reference the incident is judged agains
 found so far and every earlier attempt with its reflection; it returns a typed result.
 
 The offline policy (``stratus.agents.offline``) implements these; an LLM-backed agent does
-the same, with its prompts and toolset descriptions in ``data/`` (``stratus.agents.catalog``).
+the same (``stratus.agents.llm``), with its prompts and toolset descriptions as data files in
+``agents/llm/prompts/``.
 """
 
 from __future__ import annotations

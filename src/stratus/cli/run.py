@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
+import yaml
 from rich.console import Console
 
 from stratus.cli.kernel import Context, Jaeger, Kubeconfig, Prometheus, connection
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from stratus.agents.tools import ReadTools
     from stratus.observe.jaeger import JaegerClient
     from stratus.observe.sla import Entrypoint
+    from stratus.tnr.transaction import Kernel
 
 __all__ = ["discover_entrypoints", "run_command"]
 
@@ -27,6 +29,13 @@ def run_command(
     model: Annotated[
         str, typer.Option(help="offline (rule-based, no LLM), or provider:name.")
     ] = "offline",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An OpenAI-compatible server for --model, e.g. http://127.0.0.1:8000/v1 "
+            "(default: STRATUS_LLM__BASE_URL)."
+        ),
+    ] = None,
     entrypoint: Annotated[
         list[str] | None,
         typer.Option(help="A user-facing service, namespace/service (default: found in traces)."),
@@ -45,7 +54,10 @@ def run_command(
     attempts: Annotated[int, typer.Option(min=1, help="Mitigation attempts per incident.")] = 5,
     poll: Annotated[float, typer.Option(min=1, help="Seconds between checks in --watch.")] = 30.0,
     duration: Annotated[
-        float | None, typer.Option(help="Stop watching after this many seconds.")
+        float | None, typer.Option(min=0, help="Stop watching after this many seconds.")
+    ] = None,
+    max_incidents: Annotated[
+        int | None, typer.Option(min=1, help="Stop watching after this many incidents.")
     ] = None,
     quiet_window: Annotated[
         float, typer.Option(min=0, help="Seconds no alert may fire for a fix to count.")
@@ -53,6 +65,14 @@ def run_command(
     validate_for: Annotated[
         float, typer.Option(min=0, help="Seconds a kept fix is given for the oracles to pass.")
     ] = 360.0,
+    settle_min: Annotated[
+        float | None,
+        typer.Option(min=0, help="Seconds to wait at least after a write before measuring (60)."),
+    ] = None,
+    settle_max: Annotated[
+        float | None,
+        typer.Option(min=0, help="Seconds to wait at most for rollouts to settle (300)."),
+    ] = None,
     report: Annotated[
         Path | None, typer.Option(help="Where to write the report (default: the state dir).")
     ] = None,
@@ -69,6 +89,8 @@ def run_command(
 
     Without --watch it checks once; a healthy reference comes from --baseline, else it is
     rebuilt from what the cluster records (rollout history, last-applied configuration).
+    With --watch the reference is taken when watching starts (the system is taken to be
+    healthy then) and retaken while it stays healthy.
 
     Exit status: 0 resolved (or nothing was wrong), 3 escalated, 1 error."""
     from stratus.agents import Budget, Reference, build_agents
@@ -83,7 +105,7 @@ def run_command(
         write_report,
     )
     from stratus.kube.errors import KubeError
-    from stratus.machine import EventBus, KernelEnvironment, Machine
+    from stratus.machine import EventBus, IncidentReport, KernelEnvironment, Machine
     from stratus.machine import watch as watch_loop
     from stratus.observe.errors import ObserveError
     from stratus.observe.jaeger import JaegerClient
@@ -97,27 +119,29 @@ def run_command(
 
     console = Console(stderr=as_json, highlight=False, quiet=as_json and not sys.stderr.isatty())
     if approve not in (None, "auto", "ask", "dry-run"):
-        console.print(f"[red]error:[/red] --approve must be auto, ask or dry-run, not {approve!r}")
-        raise typer.Exit(2)
-    conn = connection(kubeconfig, context, namespace, prometheus, jaeger)
+        _fail(f"--approve must be auto, ask or dry-run, not {approve!r}", 2)
     budget = Budget(attempts=attempts, seconds=None)
     progress = Progress(console, budget.attempts, clock_name="wall")
     bus = EventBus(progress)
     try:
-        settings = load_settings()
+        conn = connection(kubeconfig, context, namespace, prometheus, jaeger)
+        settings = load_settings(llm={"base_url": base_url} if base_url else None)
         defaults = settings.kernel
-        low = defaults.settle_min
-        agents = build_agents(model)
+        low = defaults.settle_min if settle_min is None else settle_min
+        high = max(defaults.settle_max if settle_max is None else settle_max, low)
+        agents = build_agents(model, settings=settings.llm, budget=budget)
         eps = [Entrypoint.parse(e) for e in entrypoint or []]
+        rules = Policy.load(policy) if policy is not None else None
+        saved = Reference.load(baseline) if baseline is not None and baseline.is_file() else None
         kernel = open_kernel(
             conn,
-            policy=Policy.load(policy) if policy is not None else None,
+            policy=rules,
             approval=approve,  # type: ignore[arg-type]
             ask=_ask,
             on_event=bus.kernel,
             settle=SettleBounds(
                 min_seconds=low,
-                max_seconds=max(defaults.settle_max, low),
+                max_seconds=high,
                 steady_seconds=min(30.0, low / 2),
                 step_seconds=min(5.0, max(low / 6, 0.1)),
             ),
@@ -128,10 +152,20 @@ def run_command(
             namespaces=[namespace],
         )
     except (SettingsError, AgentError, TnrError, KubeError, ObserveError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_ERROR) from exc
+        _fail(str(exc))
+    except yaml.YAMLError as exc:  # a kubeconfig that is not YAML
+        _fail(f"invalid YAML: {exc}")
+    except OSError as exc:  # an unreadable file: kubeconfig, policy, baseline
+        _fail(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}")
+    try:
+        _check_namespace(kernel, namespace)
+    except (KubeError, ValueError) as exc:
+        kernel.close()
+        _fail(str(exc))
     traces = JaegerClient(conn.jaeger) if conn.jaeger else None
-    reports = []
+    reports: list[IncidentReport] = []
+    interrupted = False
+    failure: str | None = None  # after the incidents handled so far are reported
     try:
         with kernel, progress:
             env = KernelEnvironment(
@@ -154,22 +188,44 @@ def run_command(
                 validate_seconds=validate_for,
                 validate_poll=max(0.5, min(30.0, validate_for / 12)),
             )
-            saved = (
-                Reference.load(baseline) if baseline is not None and baseline.is_file() else None
-            )
             if watch:
-                watched = watch_loop(
-                    machine, reference=saved, poll=poll, duration=duration, save_reference=baseline
+                if saved is None:
+                    saved = machine.observe_reference()
+                    if baseline is not None:
+                        saved.save(baseline)
+
+                def handled(incident: IncidentReport) -> None:
+                    reports.append(incident)
+                    console.print(f"incident {len(reports)}: {incident.outcome}")
+
+                console.print(
+                    f"watching {namespace} against the {saved.source} reference, "
+                    f"checking every {poll:g} s"
+                    + (f" for {duration:g} s" if duration is not None else "")
                 )
-                reports = watched.incidents
-                console.print(f"watched {watched.polls} checks, {len(reports)} incidents")
+                bus.start(kernel.clock.now)
+                watched = watch_loop(
+                    machine,
+                    reference=saved,
+                    poll=poll,
+                    duration=duration,
+                    max_incidents=max_incidents,
+                    save_reference=baseline,
+                    on_incident=handled,
+                )
+                console.print(
+                    f"watched {watched.polls} checks ({watched.healthy} healthy), "
+                    f"{len(reports)} incidents"
+                )
             else:
                 reports = [machine.handle(saved)]
     except KeyboardInterrupt:
-        console.print("stopped")
+        interrupted = True
+        console.print(
+            f"stopped; {len(reports)} incidents handled" if watch else "stopped before the end"
+        )
     except (TnrError, KubeError, ObserveError, AgentError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_ERROR) from exc
+        failure = str(exc)
     finally:
         if traces is not None:
             traces.close()
@@ -184,7 +240,32 @@ def run_command(
             typer.echo(path.read_text(), nl=False)
         else:
             print_summary(console, incident, path)
+    if failure is not None:
+        _fail(failure)
+    if interrupted and not watch:
+        raise typer.Exit(EXIT_ERROR)  # the incident was left unhandled: not resolved
     raise typer.Exit(exit_status(reports))
+
+
+def _fail(message: str, status: int = 1) -> NoReturn:
+    """One line on stderr, even with --json (where progress is quiet), then exit."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(status)
+
+
+def _check_namespace(kernel: Kernel, namespace: str) -> None:
+    """A namespace that does not exist is a mistake (a typo, the wrong context), not a
+    healthy system. A user who may not read namespaces is given the benefit of the doubt."""
+    from stratus.kube.errors import Forbidden
+    from stratus.kube.refs import ObjectRef
+
+    try:
+        found = kernel.client.get(ObjectRef("v1", "Namespace", "", namespace))
+    except Forbidden:
+        return
+    if found is None:
+        where = kernel.client.context or kernel.client.server
+        raise ValueError(f"namespace {namespace!r} does not exist (context {where})")
 
 
 def discover_entrypoints(jaeger: JaegerClient | None, tools: ReadTools) -> list[Entrypoint]:

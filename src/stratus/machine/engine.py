@@ -159,7 +159,13 @@ class _Run:
             self.bus.enter(Phase.RETRY, reflection.lesson or f"attempt {number} did not solve it")
             self.bus.emit("reflection", reflection.lesson)
             if attempt.transaction is not None and attempt.transaction.outcome == "dry-run":
-                return self._escalate("dry-run: the plan was proposed, not applied")
+                plan = attempt.mitigation.plan
+                advice = (
+                    ("review the proposed plan, then apply it: " + "; ".join(plan.commands),)
+                    if plan is not None and plan.commands
+                    else ()
+                )
+                return self._escalate("dry-run: the plan was proposed, not applied", *advice)
         return self._escalate(f"{budget.attempts} attempts did not solve it")
 
     def _diagnose(self, ref: Reference, detection: DetectionReport) -> Diagnosis:

@@ -36,12 +36,14 @@ def watch(
     max_incidents: int | None = None,
     save_reference: Path | None = None,
     on_poll: Callable[[float, bool], None] | None = None,
+    on_incident: Callable[[IncidentReport], None] | None = None,
 ) -> WatchReport:
     """Every ``poll`` seconds measure μ and check health against the reference; ``confirm``
     unhealthy checks in a row are an incident, handled by ``machine``. While healthy, the
     reference is retaken every ``refresh`` seconds (and saved to ``save_reference``). Stops
     after ``duration`` seconds or ``max_incidents`` incidents; ``on_poll(elapsed, healthy)``
-    runs after each check."""
+    runs after each check, ``on_incident(report)`` as soon as an incident is handled (so a
+    caller interrupted later still has it)."""
     env, bus, clock = machine.env, machine.bus, machine.env.clock
     start = clock.now()
     report = WatchReport()
@@ -66,6 +68,8 @@ def watch(
         if streak >= confirm:
             incident = machine.handle(ref)
             report.incidents.append(incident)
+            if on_incident is not None:
+                on_incident(incident)
             streak = 0
             if incident.outcome == "resolved":
                 ref, taken = machine.observe_reference(), clock.now()

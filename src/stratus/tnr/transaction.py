@@ -330,20 +330,32 @@ class Transaction:
             f"undone: {len(report.steps)} objects restored, verified",
             steps=len(report.steps),
         )
-        restored = None
-        if measure_restored:
-            settled = kernel.meter.settle(kernel.clock, kernel.settle_bounds)
-            restored = kernel.meter.measure(self.baseline)
-            kernel.emit(
-                "restored",
-                self.id,
-                f"μ={_text(restored.mu)} once the restored state settled ({settled.reason})",
-                mu=_mu(restored.mu),
-            )
+        restored = self._restored() if measure_restored else None
         result = self._result("aborted-and-undone", mu_post, path, report, reason)
         if restored is None:
             return result
         return replace(result, mu_restored=restored, visible_path=(self.mu_pre.mu, restored.mu))
+
+    def _restored(self) -> Severity:
+        """μ of the restored state: once it settled, and then (alerts resolve and rate
+        windows drain after the cause is gone) as soon as μ is back to μ_pre, or when the
+        settle bound has passed since the undo, whichever comes first."""
+        kernel = self.kernel
+        bounds = kernel.settle_bounds
+        start = kernel.clock.now()
+        settled = kernel.meter.settle(kernel.clock, bounds)
+        restored = kernel.meter.measure(self.baseline)
+        while restored.mu > self.mu_pre.mu and kernel.clock.now() - start < bounds.max_seconds:
+            kernel.clock.sleep(min(3 * bounds.step_seconds, bounds.max_seconds))
+            restored = kernel.meter.measure(self.baseline)
+        waited = kernel.clock.now() - start
+        kernel.emit(
+            "restored",
+            self.id,
+            f"μ={_text(restored.mu)} {waited:g} s after the undo ({settled.reason})",
+            mu=_mu(restored.mu),
+        )
+        return restored
 
     def _settle(self) -> tuple[tuple[float, float], ...]:
         kernel = self.kernel
