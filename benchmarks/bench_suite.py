@@ -36,6 +36,8 @@ def main() -> None:
     parser.add_argument("--task", action="append", help="tasks to run (default: mitigation)")
     parser.add_argument("--agent", action="append", help="agents to run (default: stratus)")
     parser.add_argument("--model", default="offline")
+    parser.add_argument("--brain", default="model", help="model, or stochastic (the ablation)")
+    parser.add_argument("--warm-cache", action="store_true", help="copy one warm cloud per app")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="results folder (default: a temporary one)")
@@ -44,14 +46,14 @@ def main() -> None:
 
     problems = select(load_suite(args.suite), tasks=args.task or ["mitigation"])
     specs = [
-        AgentSpec.model_validate({"name": name, "model": args.model})
+        AgentSpec.model_validate({"name": name, "model": args.model, "brain": args.brain})
         for name in args.agent or ["stratus"]
     ]
     jobs = plan_jobs(problems, specs, seed=args.seed)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         started = time.monotonic()
-        results = run_jobs(jobs, RunOptions(out=out, workers=args.workers))
+        results = run_jobs(jobs, RunOptions(out=out, workers=args.workers, warm=args.warm_cache))
         wall = time.monotonic() - started
         write_reports(results, out, f"STRATUS benchmark: {args.suite}")
         rows = [
@@ -72,6 +74,8 @@ def main() -> None:
         "tasks": args.task or ["mitigation"],
         "agents": [s.label for s in specs],
         "model": args.model,
+        "brain": args.brain,
+        "warm_cache": args.warm_cache,
         "workers": args.workers,
         "runs": len(rows),
         "successes": sum(bool(row["success"]) for row in rows),

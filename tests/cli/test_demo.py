@@ -58,3 +58,22 @@ def test_bad_options_are_an_error(args: list[str]) -> None:
     result = runner.invoke(cli, ["demo", *args])
     assert result.exit_code == 1
     assert "error" in result.output
+
+
+def test_an_error_is_one_line_on_stderr_even_with_json() -> None:
+    result = runner.invoke(cli, ["demo", "--json", "--fault", "no-such-fault"])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr.startswith("error: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_an_openai_compatible_model_needs_a_server_address(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRATUS_STATE_DIR", str(tmp_path))
+    monkeypatch.delenv("STRATUS_LLM__BASE_URL", raising=False)
+    result = runner.invoke(cli, ["demo", "--model", "openai-compatible:qwen"])
+    assert result.exit_code == 1
+    assert "error: " in result.stderr
+    assert "base" in result.stderr.lower()

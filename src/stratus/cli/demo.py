@@ -30,6 +30,13 @@ def demo_command(
     model: Annotated[
         str, typer.Option(help="offline (rule-based, no LLM), or provider:name.")
     ] = "offline",
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An OpenAI-compatible server for --model, e.g. http://127.0.0.1:8000/v1 "
+            "(default: STRATUS_LLM__BASE_URL)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the emulated cloud.")] = 0,
     attempts: Annotated[
         int, typer.Option(min=1, help="Mitigation attempts before escalating.")
@@ -52,8 +59,8 @@ def demo_command(
     from stratus.agents.errors import AgentError
     from stratus.cli.progress import Progress
     from stratus.cli.reports import (
-        EXIT_ERROR,
         exit_status,
+        fail,
         print_summary,
         report_path,
         write_report,
@@ -77,12 +84,12 @@ def demo_command(
         spec = spec or catalog.get(DEFAULT_FAULTS[name])
         if spec.app != name:
             raise ValueError(f"fault {spec.name} breaks {spec.app}, not {name}")
-        agents = build_agents(model)
-        reports = load_settings().state_dir / "reports"
+        budget = Budget(attempts=attempts)
+        settings = load_settings(llm={"base_url": base_url} if base_url else None)
+        agents = build_agents(model, settings=settings.llm, budget=budget)
+        reports = settings.state_dir / "reports"
     except (KeyError, ValueError, SimError, AgentError, SettingsError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_ERROR) from exc
-    budget = Budget(attempts=attempts)
+        fail(str(exc))
     console.print(f"[bold]STRATUS demo[/bold]: {name} with the fault [bold]{spec.name}[/bold]")
     console.print(f"[dim]{spec.description}[/dim]\n")
     console.print(f"[dim]{DIAGRAM}[/dim]\n")
@@ -108,8 +115,7 @@ def demo_command(
                         spec, agents, budget=budget, listeners=(progress,), on_injected=injected
                     )
     except (TnrError, KubeError, ObserveError, AgentError, SimError, OSError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(EXIT_ERROR) from exc
+        fail(str(exc))
     extra = {"app": name, "fault": spec.name, "seed": seed}
     path = write_report(
         run.report, report or report_path(reports, f"{name}-{spec.name}", as_json), extra

@@ -7,7 +7,9 @@ import json
 import math
 import time
 from pathlib import Path
+from typing import NoReturn
 
+import typer
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -20,6 +22,7 @@ __all__ = [
     "EXIT_ESCALATED",
     "EXIT_RESOLVED",
     "exit_status",
+    "fail",
     "print_summary",
     "report_path",
     "write_report",
@@ -92,3 +95,9 @@ def _num(value: float) -> float | str:
 
 def _text(value: float) -> str:
     return "∞" if math.isinf(value) else f"{value:g}"
+
+
+def fail(message: str, status: int = EXIT_ERROR) -> NoReturn:
+    """One line on stderr, even with --json (where progress is quiet), then exit."""
+    typer.echo(f"error: {' '.join(message.split())}", err=True)
+    raise typer.Exit(status)

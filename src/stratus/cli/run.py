@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 import yaml
 from rich.console import Console
 
 from stratus.cli.kernel import Context, Jaeger, Kubeconfig, Prometheus, connection
+from stratus.cli.reports import fail
 
 if TYPE_CHECKING:
     from stratus.agents.tools import ReadTools
@@ -119,7 +120,7 @@ def run_command(
 
     console = Console(stderr=as_json, highlight=False, quiet=as_json and not sys.stderr.isatty())
     if approve not in (None, "auto", "ask", "dry-run"):
-        _fail(f"--approve must be auto, ask or dry-run, not {approve!r}", 2)
+        fail(f"--approve must be auto, ask or dry-run, not {approve!r}", 2)
     budget = Budget(attempts=attempts, seconds=None)
     progress = Progress(console, budget.attempts, clock_name="wall")
     bus = EventBus(progress)
@@ -152,16 +153,16 @@ def run_command(
             namespaces=[namespace],
         )
     except (SettingsError, AgentError, TnrError, KubeError, ObserveError, ValueError) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except yaml.YAMLError as exc:  # a kubeconfig that is not YAML
-        _fail(f"invalid YAML: {exc}")
+        fail(f"invalid YAML: {exc}")
     except OSError as exc:  # an unreadable file: kubeconfig, policy, baseline
-        _fail(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}")
+        fail(f"cannot read {exc.filename or 'a file'}: {exc.strerror or exc}")
     try:
         _check_namespace(kernel, namespace)
     except (KubeError, ValueError) as exc:
         kernel.close()
-        _fail(str(exc))
+        fail(str(exc))
     traces = JaegerClient(conn.jaeger) if conn.jaeger else None
     reports: list[IncidentReport] = []
     interrupted = False
@@ -241,16 +242,10 @@ def run_command(
         else:
             print_summary(console, incident, path)
     if failure is not None:
-        _fail(failure)
+        fail(failure)
     if interrupted and not watch:
         raise typer.Exit(EXIT_ERROR)  # the incident was left unhandled: not resolved
     raise typer.Exit(exit_status(reports))
-
-
-def _fail(message: str, status: int = 1) -> NoReturn:
-    """One line on stderr, even with --json (where progress is quiet), then exit."""
-    typer.echo(f"error: {' '.join(message.split())}", err=True)
-    raise typer.Exit(status)
 
 
 def _check_namespace(kernel: Kernel, namespace: str) -> None:
