@@ -52,6 +52,8 @@ bench: .venv/.synced
 	$(UV) run --frozen python -m benchmarks.scale
 	$(UV) run --frozen python -m benchmarks.traffic
 	$(UV) run --frozen python -m benchmarks.kernel
+	$(UV) run --frozen python -m benchmarks.offline_policy --jobs 2
+	$(UV) run --frozen python -m benchmarks.bench_suite
 
 clean:
 	rm -rf .venv $(TOOLS)

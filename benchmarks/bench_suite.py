@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--warm-cache", action="store_true", help="copy one warm cloud per app")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--repeat", type=int, default=1, help="runs of each problem")
     parser.add_argument("--out", type=Path, help="results folder (default: a temporary one)")
     parser.add_argument("--summary", type=Path, default=RESULTS / "bench_suite.json")
     args = parser.parse_args()
@@ -49,7 +50,7 @@ def main() -> None:
         AgentSpec.model_validate({"name": name, "model": args.model, "brain": args.brain})
         for name in args.agent or ["stratus"]
     ]
-    jobs = plan_jobs(problems, specs, seed=args.seed)
+    jobs = plan_jobs(problems, specs, seed=args.seed, repeats=args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
         out = args.out or Path(tmp)
         started = time.monotonic()
@@ -77,6 +78,7 @@ def main() -> None:
         "brain": args.brain,
         "warm_cache": args.warm_cache,
         "workers": args.workers,
+        "repeat": args.repeat,
         "runs": len(rows),
         "successes": sum(bool(row["success"]) for row in rows),
         "errors": sum(bool(row["error"]) for row in rows),

@@ -62,11 +62,13 @@ class AgentSpec(BaseModel):
 @dataclass(frozen=True)
 class Hints:
     """Ground truth for scripted actors: the faulty components, the fix lines (placeholders
-    filled) and the folder of the app's manifests (which a fix may apply)."""
+    filled), the folder of the app's manifests (which a fix may apply) and the problem's id
+    (which seeds the stochastic policy's draws, so problems do not all draw alike)."""
 
     components: tuple[str, ...]
     fix: tuple[str, ...] = ()
     app_dir: str = ""
+    problem: str = ""
 
 
 @dataclass(frozen=True)

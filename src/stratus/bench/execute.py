@@ -136,4 +136,4 @@ def _hints(problem: Problem, stage: Stage) -> Hints:
         line.replace("{namespace}", problem.namespace).replace("{app_dir}", app_dir)
         for line in (fault.fix if fault else ())
     )
-    return Hints(components=problem.components, fix=fix, app_dir=app_dir)
+    return Hints(components=problem.components, fix=fix, app_dir=app_dir, problem=problem.id)

@@ -2,8 +2,9 @@
 problem's ``fix`` lines) with probability ``p_right``; otherwise a harmful action (with
 probability ``p_harmful``: scale a healthy Deployment to zero, or point a healthy Service at a
 wrong port) or a useless one (annotate or label a healthy object). Draws come from one
-generator seeded per run, so stratus, no-retry and naive-retry see the same proposals in the
-same order (common random numbers).
+generator seeded by the run's seed and the problem, so stratus, no-retry and naive-retry see
+the same proposals in the same order on a problem (common random numbers), while different
+problems draw differently.
 """
 
 from __future__ import annotations
@@ -88,7 +89,7 @@ class StochasticMitigator:
 
 
 def stochastic_agents(hints: Hints, p_right: float, p_harmful: float, seed: int) -> AgentSet:
-    rng = random.Random(f"stochastic-{seed}")
+    rng = random.Random(f"stochastic-{seed}-{hints.problem}")
     return AgentSet(
         model=f"stochastic-p{p_right:g}",
         detector=_Detector(),

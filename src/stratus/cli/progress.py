@@ -59,6 +59,7 @@ class Progress:
         self.mu: list[float] = []
         self.elapsed = 0.0
         self.live: Live | None = None
+        self._said = ""  # the last line's message: an outcome repeating it is not printed
 
     def __enter__(self) -> Progress:
         if self.console.is_terminal:
@@ -76,8 +77,10 @@ class Progress:
         if event.mu is not None:
             self.mu.append(event.mu)
         line = self._line(event)
-        if line is not None:
+        if line is not None and not (event.kind == "outcome" and event.message == self._said):
             self.console.print(line)
+        if line is not None:
+            self._said = event.message
         if self.live is not None:
             self.live.update(self._bar(), refresh=True)
 

@@ -78,7 +78,9 @@ def _experiments(sit: Situation) -> list[Hypothesis]:
             hypothesis(
                 f"Chaos experiment {kind}/{ename} is running: {what}",
                 "chaos-experiment",
-                [component(kind, ename, sit.namespace), *_targets(sit, target)],
+                # the faulty components are the workloads under the experiment; the
+                # experiment itself is the cause, named after them
+                [*_targets(sit, target), component(kind, ename, sit.namespace)],
                 0.6,
                 [f"{kind}/{ename}: {what}"],
                 (),
