@@ -6,7 +6,8 @@ emulated cloud, seed 0, healthy reference taken first), then STRATUS runs with
 
 Prints a table and writes benchmarks/results/offline_policy.json.
 
-Run: ``.venv/bin/python -m benchmarks.offline_policy [--jobs 2] [--fault NAME ...]``
+Run: ``.venv/bin/python -m benchmarks.offline_policy [--jobs 2] [--fault NAME ...]
+[--allow-exec --out benchmarks/results/offline_policy_exec.json]``
 """
 
 from __future__ import annotations
@@ -23,16 +24,18 @@ from benchmarks.machine import describe_machine
 from stratus.agents import build_agents
 from stratus.lab import IncidentLab
 from stratus.sim.faults import FaultCatalog
+from stratus.tnr.policy import Policy
 
 RESULTS = Path(__file__).parent / "results"
 
 
-def run_one(name: str, seed: int = 0) -> dict[str, Any]:
+def run_one(name: str, seed: int = 0, allow_exec: bool = False) -> dict[str, Any]:
     fault = FaultCatalog().get(name)
+    policy = Policy(allow_irreversible=True) if allow_exec else None
     started = time.monotonic()
     with tempfile.TemporaryDirectory() as tmp, IncidentLab(fault.app, Path(tmp), seed=seed) as lab:
         setup = time.monotonic() - started
-        run = lab.run(fault, build_agents("offline"))
+        run = lab.run(fault, build_agents("offline"), policy=policy)
     report = run.report
     visible = report.visible_mu
     final = report.final_oracles
@@ -65,15 +68,22 @@ def main() -> None:
     parser.add_argument("--fault", action="append", help="only these faults (repeatable)")
     parser.add_argument("--jobs", type=int, default=1, help="faults run in parallel processes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--allow-exec",
+        action="store_true",
+        help="a kernel policy that allows irreversible writes (kubectl exec), outside TNR",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS / "offline_policy.json")
     args = parser.parse_args()
     names = args.fault or FaultCatalog().names()
     started = time.monotonic()
     if args.jobs > 1:
         with ProcessPoolExecutor(args.jobs) as pool:
-            rows = list(pool.map(run_one, names, [args.seed] * len(names)))
+            rows = list(
+                pool.map(run_one, names, [args.seed] * len(names), [args.allow_exec] * len(names))
+            )
     else:
-        rows = [run_one(n, args.seed) for n in names]
+        rows = [run_one(n, args.seed, args.allow_exec) for n in names]
     for row in rows:
         ok = "yes" if row["oracles_pass"] else "no"
         print(
@@ -87,6 +97,7 @@ def main() -> None:
         "no_incident": sum(r["outcome"] == "no-incident" for r in rows),
         "tnr_violations": sum(not r["tnr_held"] for r in rows),
         "faults": len(rows),
+        "allow_exec": args.allow_exec,
         "wall_seconds": round(time.monotonic() - started, 1),
     }
     print(json.dumps(summary))

@@ -61,6 +61,60 @@ def test_credentials_refused_inside_an_app_need_a_person_not_a_restart() -> None
     assert "not authorized" in found[0].needs_human
 
 
+_INIT = (
+    "db = db.getSiblingDB('admin');\n"
+    "db.createUser({user: 'admin', pwd: 'admin', roles: [{role: 'userAdminAnyDatabase', db: "
+    "'admin'}]});\n"
+    "db.grantRolesToUser('admin', [{role: 'readWrite', db: 'geo-db'}]);\n"
+    "db.createUser({user: 'root', pwd: 'secret', roles: [{role: 'userAdminAnyDatabase', db: "
+    "'admin'}]});\n"
+)
+
+
+def _refused_by_mongo(log: str, script: str = _INIT) -> list[Hypothesis]:
+    geo = deployment("geo", available=0)
+    rs = replicaset(geo, 1, geo["spec"]["template"])
+    crash = pod("geo-rs1-a", rs, ready=False, statuses=[waiting("CrashLoopBackOff", last="Error")])
+    mongo = deployment(
+        "mongodb-geo",
+        containers=[container(image="mongo:4.4.6")],
+        pod_spec={"volumes": [{"name": "init", "configMap": {"name": "mongo-geo-script"}}]},
+    )
+    init = {"kind": "ConfigMap", "metadata": {"name": "mongo-geo-script"}, "data": {"i.js": script}}
+    return workloads.analyze(situation([geo, rs, crash, mongo, init], logs={"geo-rs1-a": log}))
+
+
+def test_a_revoked_role_is_granted_again_from_the_databases_init_script() -> None:
+    found = _refused_by_mongo("PNC (Unauthorized) not authorized on geo-db to execute command")
+    [exec_line, restart] = _commands(found)
+    words = shlex.split(exec_line)
+    assert words[:6] == ["kubectl", "exec", "deployment/mongodb-geo", "-n", NS, "--"]
+    assert words[6:12] == ["mongo", "admin", "-u", "root", "-p", "secret"]
+    script = words[-1]
+    assert "grantRolesToUser('admin', [{role: 'readWrite', db: 'geo-db'}])" in script
+    assert "createUser" not in script, "the user exists: only its roles are restored"
+    assert restart == f"kubectl rollout restart deployment/geo -n {NS}"
+    assert found[0].needs_human, "exec needs a policy that allows it; else a person does it"
+
+
+def test_a_dropped_user_is_created_again_with_its_roles_once() -> None:
+    found = _refused_by_mongo(
+        "auth error: sasl conversation error: (AuthenticationFailed) Authentication failed.",
+        _INIT + _INIT,  # mounted twice: each statement is replayed once
+    )
+    script = shlex.split(_commands(found)[0])[-1]
+    assert script.count("createUser({user: 'admin'") == 1
+    assert script.count("grantRolesToUser('admin'") == 1
+    assert "user: 'root'" not in script
+
+
+def test_without_an_administrator_in_the_script_nothing_is_proposed() -> None:
+    only_app = _INIT.split("db.createUser({user: 'root'", maxsplit=1)[0]
+    found = _refused_by_mongo("not authorized on geo-db to execute command", only_app)
+    assert _commands(found) == []
+    assert "not authorized" in found[0].needs_human
+
+
 def test_an_oom_killed_container_gets_more_memory() -> None:
     geo = deployment("geo", containers=[container(resources={"limits": {"memory": "10Mi"}})])
     rs = replicaset(geo, 1, geo["spec"]["template"])

@@ -12,13 +12,16 @@ import pytest
 from stratus.agents import build_agents
 from stratus.lab import IncidentLab, LabRun
 from stratus.machine import IncidentReport
+from stratus.tnr.policy import Policy
 
 pytestmark = [pytest.mark.kubectl, pytest.mark.timeout(120)]
 
 
-def _run(fault: str, app: str, tmp_path: Path, *, one_shot: bool = False) -> LabRun:
+def _run(
+    fault: str, app: str, tmp_path: Path, *, one_shot: bool = False, policy: Policy | None = None
+) -> LabRun:
     with IncidentLab(app, tmp_path) as lab:
-        return lab.run(fault, build_agents("offline"), one_shot=one_shot)
+        return lab.run(fault, build_agents("offline"), one_shot=one_shot, policy=policy)
 
 
 def _tnr_held(report: IncidentReport) -> None:
@@ -68,6 +71,24 @@ def test_a_fault_inside_the_database_is_escalated_without_writing(tmp_path: Path
     assert report.attempts
     assert report.attempts[0].diagnosis.category == "credentials"
     assert all(not a.mitigation.writes for a in report.attempts)
+    assert any(
+        "refused by policy: Restore the MongoDB user admin" in r for r in report.recommendations
+    )
     assert all(a.transaction is None or a.transaction.outcome == "empty" for a in report.attempts)
     assert any("not authorized" in r for r in report.recommendations)
+    _tnr_held(report)
+
+
+def test_a_policy_that_allows_exec_lets_it_restore_the_database_user(tmp_path: Path) -> None:
+    report = _run(
+        "revoke-auth-mongodb-geo",
+        "hotel-reservation",
+        tmp_path,
+        policy=Policy(allow_irreversible=True),
+    ).report
+    assert report.outcome == "resolved", report.reason
+    plan = report.attempts[0].mitigation.plan
+    assert plan is not None
+    assert plan.commands[0].startswith("kubectl exec deployment/mongodb-geo ")
+    assert all(w.ok for w in report.attempts[0].mitigation.writes)
     _tnr_held(report)

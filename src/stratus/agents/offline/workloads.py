@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from stratus.agents.offline import actions
+from stratus.agents.offline import actions, database
 from stratus.agents.offline.changes import history
 from stratus.agents.offline.common import (
     Trouble,
@@ -212,10 +212,11 @@ def _crash(sit: Situation, t: Trouble, pod: str, container: str, workload: Obj) 
         log_excerpt(text),
     )
     if category == "credentials":
+        f.fixes += database.restore_user(sit, t.kind, t.name, line)
         f.needs_human = (
             f"{t.name} is refused by a service it logs in to ({line[:120]}): restore the "
             "credentials or grants inside that service (needs exec or its admin tools, which "
-            "the policy refuses)"
+            "the policy refuses by default)"
         )
     if category == "dns":
         policy = (spec(workload).get("template") or {}).get("spec", {}).get("dnsPolicy")
