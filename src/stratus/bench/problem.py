@@ -153,8 +153,10 @@ FaultField = Annotated[
 
 
 class GroundTruth(BaseModel):
-    """What the grader compares answers with. For a catalogue fault, ``components``,
-    ``level`` and ``description`` default to the fault's."""
+    """What the grader compares answers with. For a catalogue fault, ``components`` default
+    to the fault's. ``category`` uses the agents' root-cause vocabulary (not the catalogue's
+    fault classes), so it is never taken from the fault: without it a problem is graded
+    ``unknown``. ``level`` and ``description`` are for people reading the results."""
 
     model_config = _STRICT
     components: list[str] = Field(default_factory=list)
