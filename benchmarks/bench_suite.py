@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.machine import describe_machine
+from benchmarks.machine import save_result
 from stratus.bench.agent import AgentSpec
 from stratus.bench.reports import write_reports
 from stratus.bench.runner import RunOptions, plan_jobs, run_jobs
@@ -93,12 +93,7 @@ def main() -> None:
             f"virtual {row['virtual_seconds']:6.0f}s"
         )
     print(json.dumps(summary))
-    args.summary.parent.mkdir(parents=True, exist_ok=True)
-    args.summary.write_text(
-        json.dumps({"machine": describe_machine(), "summary": summary, "runs": rows}, indent=1)
-        + "\n"
-    )
-    print(f"wrote {args.summary}")
+    save_result(args.summary, summary, "runs", rows)
 
 
 if __name__ == "__main__":

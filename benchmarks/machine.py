@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 from pathlib import Path
+from typing import Any
 
-__all__ = ["describe_machine"]
+__all__ = ["describe_machine", "save_result"]
 
 
 def describe_machine() -> dict[str, object]:
@@ -30,3 +32,11 @@ def describe_machine() -> dict[str, object]:
         "python": platform.python_version(),
         "system": platform.system(),
     }
+
+
+def save_result(path: Path, summary: dict[str, Any], rows_name: str, rows: list[Any]) -> None:
+    """Write ``{"machine", "summary", rows_name: rows}`` as JSON to ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = {"machine": describe_machine(), "summary": summary, rows_name: rows}
+    path.write_text(json.dumps(body, indent=1) + "\n")
+    print(f"wrote {path}")

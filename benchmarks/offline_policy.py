@@ -20,7 +20,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from benchmarks.machine import describe_machine
+from benchmarks.machine import save_result
 from stratus.agents import build_agents
 from stratus.lab import IncidentLab
 from stratus.sim.faults import FaultCatalog
@@ -101,12 +101,7 @@ def main() -> None:
         "wall_seconds": round(time.monotonic() - started, 1),
     }
     print(json.dumps(summary))
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"machine": describe_machine(), "summary": summary, "faults": rows}, indent=1)
-        + "\n"
-    )
-    print(f"wrote {args.out}")
+    save_result(args.out, summary, "faults", rows)
 
 
 if __name__ == "__main__":

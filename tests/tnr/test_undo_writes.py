@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from stratus.kube.refs import ObjectRef
+from stratus.tnr.undo import UndoReport
 from tests.tnr.conftest import APP, NS, Kernel, ref
 
 pytestmark = pytest.mark.kubectl
@@ -23,7 +24,9 @@ WORKER = ref("Node", "stratus-worker")
 PLANE = ref("Node", "stratus-control-plane")
 
 
-def _roundtrip(kernel: Kernel, refs: list[ObjectRef], *write: str, settle: float = 30) -> None:
+def _roundtrip(
+    kernel: Kernel, refs: list[ObjectRef], *write: str, settle: float = 30
+) -> UndoReport:
     """Checkpoint ``refs``, run ``kubectl write``, let it take effect, undo, and check."""
     pods = kernel.pods()
     tx = kernel.checkpoint(*refs)
@@ -38,6 +41,7 @@ def _roundtrip(kernel: Kernel, refs: list[ObjectRef], *write: str, settle: float
     assert kernel.drift(tx) == {}, "the controllers moved the objects away again"
     assert kernel.pods() == pods
     assert kernel.journal.transaction(tx).state == "undone"
+    return report
 
 
 @pytest.mark.parametrize(
@@ -151,7 +155,8 @@ def _app(kind: str, name: str) -> dict[str, Any]:
 
 def test_undo_of_apply_of_one_object(kernel: Kernel, tmp_path: Path) -> None:
     changed = {**_app("ConfigMap", "web-config"), "data": {"LOG_LEVEL": "debug"}}
-    _roundtrip(kernel, [CM], *_apply(kernel, tmp_path, [changed]))
+    report = _roundtrip(kernel, [CM], *_apply(kernel, tmp_path, [changed]))
+    assert report.faithful
 
 
 def test_undo_of_apply_of_many_objects(kernel: Kernel, tmp_path: Path) -> None:
@@ -171,7 +176,8 @@ def test_undo_of_apply_of_many_objects(kernel: Kernel, tmp_path: Path) -> None:
         "spec": {"selector": {"app": "web"}, "ports": [{"port": 81, "targetPort": 80}]},
     }
     refs = [WEB, ref("ConfigMap", "extra"), ref("Service", "canary"), CM]
-    _roundtrip(kernel, refs, *_apply(kernel, tmp_path, [web, extra, canary]))
+    report = _roundtrip(kernel, refs, *_apply(kernel, tmp_path, [web, extra, canary]))
+    assert report.faithful
 
 
 def test_undo_of_replace_force_that_changed_an_immutable_field(

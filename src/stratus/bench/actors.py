@@ -7,6 +7,7 @@ problem must fail for every one of them."""
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 
 from stratus.bench.agent import AgentRun, AgentTask
 from stratus.bench.grade import Answer
@@ -30,7 +31,9 @@ class NoopActor:
         return None
 
 
-class _KubectlActor:
+class _KubectlActor(ABC):
+    """Runs the kubectl commands ``commands`` chooses, and reports them."""
+
     verb = ""
 
     def prepare(self, task: AgentTask) -> None:
@@ -53,8 +56,9 @@ class _KubectlActor:
             actions=tuple(lines),
         )
 
+    @abstractmethod
     def commands(self, kubectl: Kubectl, task: AgentTask) -> list[list[str]]:
-        raise NotImplementedError
+        """The argv (without ``kubectl``) of each command to run."""
 
     def close(self) -> None:
         return None

@@ -11,6 +11,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from stratus.cli.models import BaseUrl, Model, agents_and_settings
+
 __all__ = ["demo_command"]
 
 Apps = ("hotel-reservation", "social-network", "astronomy-shop")
@@ -27,16 +29,8 @@ def demo_command(
             help="A fault of the app (see `stratus sim fault list`); default: a typical one."
         ),
     ] = None,
-    model: Annotated[
-        str, typer.Option(help="offline (rule-based, no LLM), or provider:name.")
-    ] = "offline",
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            help="An OpenAI-compatible server for --model, e.g. http://127.0.0.1:8000/v1 "
-            "(default: STRATUS_LLM__BASE_URL)."
-        ),
-    ] = None,
+    model: Model = "offline",
+    base_url: BaseUrl = None,
     seed: Annotated[int, typer.Option(help="Seed of the emulated cloud.")] = 0,
     attempts: Annotated[
         int, typer.Option(min=1, help="Mitigation attempts before escalating.")
@@ -55,7 +49,7 @@ def demo_command(
     mitigate one transaction at a time, validate, commit or undo, retry, resolve or escalate.
 
     Exit status: 0 resolved (or nothing was wrong), 3 escalated, 1 error."""
-    from stratus.agents import Budget, build_agents
+    from stratus.agents import Budget
     from stratus.agents.errors import AgentError
     from stratus.cli.progress import Progress
     from stratus.cli.reports import (
@@ -69,7 +63,7 @@ def demo_command(
     from stratus.lab import DEFAULT_FAULTS, IncidentLab
     from stratus.machine import DIAGRAM
     from stratus.observe.errors import ObserveError
-    from stratus.settings import SettingsError, load_settings
+    from stratus.settings import SettingsError
     from stratus.sim.errors import SimError
     from stratus.sim.faults import FaultCatalog
     from stratus.tnr.errors import TnrError
@@ -85,8 +79,7 @@ def demo_command(
         if spec.app != name:
             raise ValueError(f"fault {spec.name} breaks {spec.app}, not {name}")
         budget = Budget(attempts=attempts)
-        settings = load_settings(llm={"base_url": base_url} if base_url else None)
-        agents = build_agents(model, settings=settings.llm, budget=budget)
+        agents, settings = agents_and_settings(model, base_url, budget)
         reports = settings.state_dir / "reports"
     except (KeyError, ValueError, SimError, AgentError, SettingsError) as exc:
         fail(str(exc))

@@ -12,6 +12,7 @@ import yaml
 from rich.console import Console
 
 from stratus.cli.kernel import Context, Jaeger, Kubeconfig, Prometheus, connection
+from stratus.cli.models import BaseUrl, Model, agents_and_settings
 from stratus.cli.reports import fail
 
 if TYPE_CHECKING:
@@ -27,16 +28,8 @@ def run_command(
     namespace: Annotated[
         str, typer.Option("--namespace", "-n", help="The namespace to look after.")
     ],
-    model: Annotated[
-        str, typer.Option(help="offline (rule-based, no LLM), or provider:name.")
-    ] = "offline",
-    base_url: Annotated[
-        str | None,
-        typer.Option(
-            help="An OpenAI-compatible server for --model, e.g. http://127.0.0.1:8000/v1 "
-            "(default: STRATUS_LLM__BASE_URL)."
-        ),
-    ] = None,
+    model: Model = "offline",
+    base_url: BaseUrl = None,
     entrypoint: Annotated[
         list[str] | None,
         typer.Option(help="A user-facing service, namespace/service (default: found in traces)."),
@@ -94,7 +87,7 @@ def run_command(
     healthy then) and retaken while it stays healthy.
 
     Exit status: 0 resolved (or nothing was wrong), 3 escalated, 1 error."""
-    from stratus.agents import Budget, Reference, build_agents
+    from stratus.agents import Budget, Reference
     from stratus.agents.errors import AgentError
     from stratus.cli.kernel import _ask
     from stratus.cli.progress import Progress
@@ -111,7 +104,7 @@ def run_command(
     from stratus.observe.errors import ObserveError
     from stratus.observe.jaeger import JaegerClient
     from stratus.observe.sla import Entrypoint
-    from stratus.settings import SettingsError, load_settings
+    from stratus.settings import SettingsError
     from stratus.tnr.connect import open_kernel
     from stratus.tnr.errors import TnrError
     from stratus.tnr.policy import Policy
@@ -126,11 +119,10 @@ def run_command(
     bus = EventBus(progress)
     try:
         conn = connection(kubeconfig, context, namespace, prometheus, jaeger)
-        settings = load_settings(llm={"base_url": base_url} if base_url else None)
+        agents, settings = agents_and_settings(model, base_url, budget)
         defaults = settings.kernel
         low = defaults.settle_min if settle_min is None else settle_min
         high = max(defaults.settle_max if settle_max is None else settle_max, low)
-        agents = build_agents(model, settings=settings.llm, budget=budget)
         eps = [Entrypoint.parse(e) for e in entrypoint or []]
         rules = Policy.load(policy) if policy is not None else None
         saved = Reference.load(baseline) if baseline is not None and baseline.is_file() else None

@@ -116,7 +116,7 @@ def test_the_incident_wall_time_is_a_budget() -> None:
 
 def test_one_loop_may_not_run_longer_than_its_timeout() -> None:
     async def slow(messages: list[ModelMessage], info: AgentInfo) -> ModelResponse:
-        await asyncio.sleep(5)
+        await asyncio.Event().wait()  # a model that never answers
         return DONE
 
     agents = build_agent_set(FunctionModel(slow), settings=LLMSettings(run_timeout=0.3))
